@@ -1,0 +1,9 @@
+/** The vmfs command. */
+module org.vmfskit.cli {
+  requires org.vmfskit.fs;
+  requires org.vmfskit.recovery;
+  requires org.apache.commons.cli;
+  requires com.fasterxml.jackson.databind;
+
+  opens org.vmfskit.cli to com.fasterxml.jackson.databind;
+}

@@ -1,0 +1,12 @@
+package org.vmfskit.cli;
+
+/** Entry point of the {@code vmfs} command. */
+public final class Main {
+
+  private Main() {}
+
+  /** Runs the command and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(new VmfsCli(System.out, System.err).run(args));
+  }
+}

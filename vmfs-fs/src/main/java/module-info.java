@@ -1,0 +1,9 @@
+/** The VMFS5 file system, VMware virtual disks and snapshots. */
+module org.vmfskit.fs {
+  requires com.google.common;
+  requires it.unimi.dsi.fastutil;
+
+  exports org.vmfskit.fs.device;
+  exports org.vmfskit.fs.format;
+  exports org.vmfskit.fs.vmdk;
+}

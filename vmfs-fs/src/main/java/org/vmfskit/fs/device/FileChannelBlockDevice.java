@@ -1,0 +1,126 @@
+package org.vmfskit.fs.device;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * A block device over a {@link FileChannel} using positional I/O only, so it works on jimfs and
+ * on sparse host files alike; it never memory-maps (jimfs cannot).
+ */
+public final class FileChannelBlockDevice implements BlockDevice {
+
+  private final FileChannel channel;
+  private final String name;
+  private final boolean readOnly;
+
+  private FileChannelBlockDevice(FileChannel channel, String name, boolean readOnly) {
+    this.channel = channel;
+    this.name = name;
+    this.readOnly = readOnly;
+  }
+
+  /** Opens an existing image for reading only. */
+  public static FileChannelBlockDevice openReadOnly(Path image) throws IOException {
+    return new FileChannelBlockDevice(
+        FileChannel.open(image, StandardOpenOption.READ), image.toString(), true);
+  }
+
+  /** Opens an existing image for reading and writing. */
+  public static FileChannelBlockDevice openWritable(Path image) throws IOException {
+    return new FileChannelBlockDevice(
+        FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE),
+        image.toString(),
+        false);
+  }
+
+  /** Creates a new sparse image file of {@code size} bytes; fails if the file exists. */
+  public static FileChannelBlockDevice create(Path image, long size) throws IOException {
+    Set<StandardOpenOption> options =
+        EnumSet.of(
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.SPARSE,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+    FileChannel channel = FileChannel.open(image, options);
+    FileChannelBlockDevice device = new FileChannelBlockDevice(channel, image.toString(), false);
+    device.resize(size);
+    return device;
+  }
+
+  /** Wraps an already open channel; the device closes it. */
+  public static FileChannelBlockDevice of(FileChannel channel, String name, boolean readOnly) {
+    return new FileChannelBlockDevice(channel, name, readOnly);
+  }
+
+  @Override
+  public long size() throws IOException {
+    return channel.size();
+  }
+
+  @Override
+  public void readFully(long deviceOffset, ByteBuffer dst) throws IOException {
+    long position = deviceOffset;
+    while (dst.hasRemaining()) {
+      int n = channel.read(dst, position);
+      if (n < 0) {
+        throw new EOFException(
+            "%s: read of %d bytes at 0x%x passes the end of the device (0x%x)"
+                .formatted(name, dst.remaining(), position, channel.size()));
+      }
+      position += n;
+    }
+  }
+
+  @Override
+  public void write(long deviceOffset, ByteBuffer src) throws IOException {
+    if (readOnly) {
+      throw new ReadOnlyDeviceException(name);
+    }
+    long position = deviceOffset;
+    while (src.hasRemaining()) {
+      position += channel.write(src, position);
+    }
+  }
+
+  @Override
+  public boolean isReadOnly() {
+    return readOnly;
+  }
+
+  @Override
+  public void flush() throws IOException {
+    if (!readOnly) {
+      channel.force(false);
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void resize(long newSize) throws IOException {
+    if (readOnly) {
+      throw new ReadOnlyDeviceException(name);
+    }
+    long current = channel.size();
+    if (newSize < current) {
+      channel.truncate(newSize);
+    } else if (newSize > current) {
+      // Writing the last byte extends the file as a hole on file systems with sparse support.
+      channel.write(ByteBuffer.wrap(new byte[1]), newSize - 1);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}

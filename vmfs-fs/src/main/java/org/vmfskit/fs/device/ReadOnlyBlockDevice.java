@@ -1,0 +1,53 @@
+package org.vmfskit.fs.device;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** A decorator that passes reads through and refuses every write, so evidence stays untouched. */
+public final class ReadOnlyBlockDevice implements BlockDevice {
+
+  private final BlockDevice delegate;
+
+  /** Wraps {@code delegate}; closing this device closes the delegate. */
+  public ReadOnlyBlockDevice(BlockDevice delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override
+  public long size() throws IOException {
+    return delegate.size();
+  }
+
+  @Override
+  public void readFully(long deviceOffset, ByteBuffer dst) throws IOException {
+    delegate.readFully(deviceOffset, dst);
+  }
+
+  @Override
+  public void write(long deviceOffset, ByteBuffer src) throws IOException {
+    throw new ReadOnlyDeviceException(delegate.name());
+  }
+
+  @Override
+  public boolean isReadOnly() {
+    return true;
+  }
+
+  @Override
+  public void flush() {}
+
+  @Override
+  public String name() {
+    return delegate.name();
+  }
+
+  @Override
+  public void resize(long newSize) throws IOException {
+    throw new ReadOnlyDeviceException(delegate.name());
+  }
+
+  @Override
+  public void close() throws IOException {
+    delegate.close();
+  }
+}
