@@ -41,6 +41,23 @@ public interface BlockDevice extends Closeable {
    */
   void resize(long newSize) throws IOException;
 
+  /**
+   * Copies {@code length} bytes at {@code deviceOffset} into {@code target} at
+   * {@code targetPosition}. Devices over files override this to let the kernel copy.
+   */
+  default void copyTo(long deviceOffset, long length, java.nio.channels.FileChannel target, long targetPosition) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocateDirect((int) Math.min(length, 8 << 20));
+    long done = 0;
+    while (done < length) {
+      buffer.clear().limit((int) Math.min(buffer.capacity(), length - done));
+      readFully(deviceOffset + done, buffer);
+      buffer.flip();
+      while (buffer.hasRemaining()) {
+        done += target.write(buffer, targetPosition + done);
+      }
+    }
+  }
+
   /** Reads {@code length} bytes at {@code deviceOffset} into a new little-endian buffer. */
   default ByteBuffer read(long deviceOffset, int length) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(length).order(java.nio.ByteOrder.LITTLE_ENDIAN);

@@ -78,6 +78,23 @@ public final class FileChannelBlockDevice implements BlockDevice {
   }
 
   @Override
+  public void copyTo(long deviceOffset, long length, FileChannel target, long targetPosition) throws IOException {
+    if (deviceOffset + length > channel.size()) {
+      throw new EOFException("%s: copy of %d bytes at 0x%x passes the end of the device (0x%x)".formatted(name, length, deviceOffset, channel.size()));
+    }
+    long done = 0;
+    target.position(targetPosition);
+    while (done < length) {
+      long n = channel.transferTo(deviceOffset + done, length - done, target);
+      if (n <= 0) {
+        BlockDevice.super.copyTo(deviceOffset + done, length - done, target, targetPosition + done);
+        return;
+      }
+      done += n;
+    }
+  }
+
+  @Override
   public void write(long deviceOffset, ByteBuffer src) throws IOException {
     if (readOnly) {
       throw new ReadOnlyDeviceException(name);

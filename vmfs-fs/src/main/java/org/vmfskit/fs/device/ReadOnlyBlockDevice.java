@@ -24,6 +24,11 @@ public final class ReadOnlyBlockDevice implements BlockDevice {
   }
 
   @Override
+  public void copyTo(long deviceOffset, long length, java.nio.channels.FileChannel target, long targetPosition) throws IOException {
+    delegate.copyTo(deviceOffset, length, target, targetPosition);
+  }
+
+  @Override
   public void write(long deviceOffset, ByteBuffer src) throws IOException {
     throw new ReadOnlyDeviceException(delegate.name());
   }

@@ -45,6 +45,7 @@ public final class Volume implements AutoCloseable {
   private final Int2ObjectOpenHashMap<FileDescriptor> fdCache = new Int2ObjectOpenHashMap<>();
   private final Int2ObjectLinkedOpenHashMap<int[]> pbCache = new Int2ObjectLinkedOpenHashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private long allocationCursor;
 
   private Volume(BlockDevice device, LvmHeader lvm, FsDescriptor fs, Geometry geometry, Map<ResourceKind, ResourceFile> resources) {
     this.device = device;
@@ -382,7 +383,13 @@ public final class Volume implements AutoCloseable {
     for (long b = start; b < end; b++) {
       fbb.markUsed(b);
     }
+    allocationCursor = end;
     return new long[] {start, end - start};
+  }
+
+  /** Returns where a new file's first run is sought: just after the latest allocation. */
+  public long allocationCursor() {
+    return allocationCursor;
   }
 
   /** Marks one specific file block used (mkfs and repair). */

@@ -1,0 +1,111 @@
+package org.vmfskit.fs.file;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.vmfskit.fs.format.Corrupt;
+import org.vmfskit.fs.format.DirEntry;
+
+/**
+ * The entries of one directory, packed 140 bytes each from offset 0 of the directory's content.
+ * Slots whose address is 0 (left by other writers) are kept in the slot list but skipped by
+ * lookups; vmfskit itself keeps directories compact, because vmfs-tools shows such slots.
+ */
+final class Directory {
+
+  /** Largest directory content read: about 480,000 entries. */
+  static final long MAX_BYTES = 64L << 20;
+
+  /** One slot: its index and its entry, or null when deleted. */
+  record Slot(int index, DirEntry entry) {}
+
+  private final VmfsFile file;
+  private final List<Slot> slots;
+
+  private Directory(VmfsFile file, List<Slot> slots) {
+    this.file = file;
+    this.slots = slots;
+  }
+
+  /** Reads and checks every entry of {@code file}. */
+  static Directory read(VmfsFile file, long fdOffset) throws IOException {
+    byte[] content = file.readAll(MAX_BYTES);
+    if (content.length % DirEntry.SIZE != 0) {
+      throw Corrupt.defect("FileDescriptor of directory " + file.path(), fdOffset + 0x214, "size", "directory size is not a whole number of entries",
+          "a multiple of 140", content.length);
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN);
+    List<Slot> slots = new ArrayList<>(content.length / DirEntry.SIZE);
+    for (int i = 0; i < content.length / DirEntry.SIZE; i++) {
+      int offset = i * DirEntry.SIZE;
+      if (DirEntry.isDeletedSlot(buffer, offset)) {
+        slots.add(new Slot(i, null));
+      } else {
+        // The entry's image offset is not tracked through the block map; name the directory and slot.
+        slots.add(new Slot(i, DirEntry.decode(buffer, offset, -1)));
+      }
+    }
+    return new Directory(file, slots);
+  }
+
+  VmfsFile file() {
+    return file;
+  }
+
+  /** Returns the live entries in on-disk order. */
+  List<DirEntry> entries() {
+    List<DirEntry> out = new ArrayList<>(slots.size());
+    for (Slot slot : slots) {
+      if (slot.entry() != null) {
+        out.add(slot.entry());
+      }
+    }
+    return out;
+  }
+
+  /** Returns the slot named {@code name}, or null. */
+  Slot find(String name) {
+    for (Slot slot : slots) {
+      if (slot.entry() != null && slot.entry().name().equals(name)) {
+        return slot;
+      }
+    }
+    return null;
+  }
+
+  /** Appends {@code entry} at the end of the content. */
+  void add(DirEntry entry) throws IOException {
+    file.write((long) slots.size() * DirEntry.SIZE, encode(entry));
+    slots.add(new Slot(slots.size(), entry));
+  }
+
+  /** Rewrites slot {@code index} with {@code entry} (a rename in place). */
+  void replace(int index, DirEntry entry) throws IOException {
+    file.write((long) index * DirEntry.SIZE, encode(entry));
+    slots.set(index, new Slot(index, entry));
+  }
+
+  /** Removes slot {@code index}, moving the last slot into the gap so the directory stays compact. */
+  void remove(int index) throws IOException {
+    int last = slots.size() - 1;
+    if (index != last) {
+      Slot moved = slots.get(last);
+      if (moved.entry() != null) {
+        file.write((long) index * DirEntry.SIZE, encode(moved.entry()));
+      } else {
+        file.write((long) index * DirEntry.SIZE, ByteBuffer.allocate(DirEntry.SIZE));
+      }
+      slots.set(index, new Slot(index, moved.entry()));
+    }
+    slots.remove(last);
+    file.truncate((long) last * DirEntry.SIZE);
+  }
+
+  private static ByteBuffer encode(DirEntry entry) {
+    ByteBuffer buffer = ByteBuffer.allocate(DirEntry.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    entry.encode(buffer, 0);
+    return buffer;
+  }
+}

@@ -1,0 +1,467 @@
+package org.vmfskit.fs.file;
+
+import com.google.common.base.Preconditions;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Lock;
+import org.vmfskit.fs.device.BlockDevice;
+import org.vmfskit.fs.format.DirEntry;
+import org.vmfskit.fs.format.FileDescriptor;
+import org.vmfskit.fs.format.FileDescriptorAddr;
+import org.vmfskit.fs.format.FileType;
+import org.vmfskit.fs.format.LittleEndian;
+import org.vmfskit.fs.volume.FormatOptions;
+import org.vmfskit.fs.volume.Geometry;
+import org.vmfskit.fs.volume.MetadataTransaction;
+import org.vmfskit.fs.volume.ResourceKind;
+import org.vmfskit.fs.volume.Volume;
+import org.vmfskit.fs.volume.VolumeFormatter;
+
+/**
+ * The file tree of a VMFS volume: path lookup, directories, files, symbolic links, rename and
+ * delete. Paths are slash-separated from the root; symbolic links in the middle of a path are
+ * followed (at most 40), and ESXi's {@code /vmfs/volumes/<label or uuid>/} targets resolve to
+ * this volume's root.
+ *
+ * <p>Delete removes the directory entry first, then frees the FD, blocks and MAPs in their bitmaps
+ * without wiping their contents, as VMFS does and as recovery relies on.
+ */
+public final class Vmfs implements Closeable {
+
+  /** Mode bits of new regular files: S_IFREG | 0644, as ESX stores type bits for files. */
+  public static final long MODE_FILE = 0100644;
+  /** Mode bits of new directories: 01755, without type bits as on ESX volumes. */
+  public static final long MODE_DIRECTORY = 01755;
+  /** Mode bits of new symbolic links: S_IFLNK | 0777. */
+  public static final long MODE_SYMLINK = 0120777;
+
+  private static final int MAX_LINK_HOPS = 40;
+  private static final int MAX_DEPTH = 1024;
+
+  private final Volume volume;
+
+  private Vmfs(Volume volume) {
+    this.volume = volume;
+  }
+
+  /** Opens the volume on {@code device}. */
+  public static Vmfs open(BlockDevice device) throws IOException {
+    return new Vmfs(Volume.open(device));
+  }
+
+  /** Formats {@code device} and opens the new volume. */
+  public static Vmfs format(BlockDevice device, FormatOptions options) throws IOException {
+    return new Vmfs(VolumeFormatter.format(device, options));
+  }
+
+  /** Wraps an already open volume. */
+  public static Vmfs of(Volume volume) {
+    return new Vmfs(volume);
+  }
+
+  /** Returns the volume. */
+  public Volume volume() {
+    return volume;
+  }
+
+  // ---- lookup ----
+
+  /** The result of resolving a path: the parent directory, the last name and its entry if any. */
+  private record Resolved(FileDescriptorAddr parent, String name, DirEntry entry, String path) {}
+
+  /** Splits {@code path} into names, rejecting empty and over-long ones. */
+  static List<String> components(String path) {
+    List<String> names = new ArrayList<>();
+    for (String part : path.split("/")) {
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      names.add(part);
+    }
+    return names;
+  }
+
+  private Resolved resolve(String path, boolean followLast) throws IOException {
+    List<String> pending = new ArrayList<>(components(path));
+    FileDescriptorAddr dir = FileDescriptorAddr.ROOT;
+    FileDescriptorAddr parent = FileDescriptorAddr.ROOT;
+    DirEntry current = null;
+    String name = "/";
+    int hops = 0;
+    int steps = 0;
+    while (!pending.isEmpty()) {
+      if (++steps > MAX_DEPTH) {
+        throw new FileSystemException(path, null, "path too deep or looping");
+      }
+      name = pending.removeFirst();
+      if (current != null && current.type() != FileType.DIRECTORY) {
+        throw new NotDirectoryException(path);
+      }
+      Directory directory = directory(dir, path);
+      Directory.Slot slot = directory.find(name);
+      parent = dir;
+      if (slot == null) {
+        if (!pending.isEmpty()) {
+          throw new NoSuchFileException(path);
+        }
+        return new Resolved(parent, name, null, path);
+      }
+      current = slot.entry();
+      if (current.type() == FileType.SYMLINK && (followLast || !pending.isEmpty())) {
+        if (++hops > MAX_LINK_HOPS) {
+          throw new FileSystemException(path, null, "too many levels of symbolic links");
+        }
+        String target = readLinkTarget(FileDescriptorAddr.decodeFd(current.rawAddress(), "DirEntry", -1), path);
+        List<String> rest = new ArrayList<>(components(localTarget(target)));
+        rest.addAll(pending);
+        pending = rest;
+        if (target.startsWith("/")) {
+          dir = FileDescriptorAddr.ROOT;
+        }
+        current = null;
+        name = "/";
+        parent = dir;
+        continue;
+      }
+      dir = FileDescriptorAddr.decodeFd(current.rawAddress(), "DirEntry", -1);
+    }
+    if (current == null) {
+      // The root itself (or a link that resolved to it).
+      return new Resolved(dir, "/", new DirEntry(FileType.DIRECTORY, dir.raw(), 1, "."), path);
+    }
+    return new Resolved(parent, name, current, path);
+  }
+
+  /** Maps an ESXi absolute target ({@code /vmfs/volumes/<label or uuid>/rest}) to a path here. */
+  private String localTarget(String target) {
+    String prefix = "/vmfs/volumes/";
+    if (target.startsWith(prefix)) {
+      String rest = target.substring(prefix.length());
+      int slash = rest.indexOf('/');
+      String volumeName = slash < 0 ? rest : rest.substring(0, slash);
+      if (volumeName.equals(volume.fsDescriptor().label()) || volumeName.equals(volume.fsDescriptor().fsUuid().toString())) {
+        return slash < 0 ? "/" : rest.substring(slash);
+      }
+    }
+    return target;
+  }
+
+  private Directory directory(FileDescriptorAddr address, String path) throws IOException {
+    FileDescriptor fd = volume.readFd(address);
+    if (fd.type() != FileType.DIRECTORY) {
+      throw new NotDirectoryException(path);
+    }
+    return Directory.read(new VmfsFile(volume, address, path), volume.fdDeviceOffset(address));
+  }
+
+  private Resolved existing(String path, boolean followLast) throws IOException {
+    Resolved resolved = resolve(path, followLast);
+    if (resolved.entry() == null) {
+      throw new NoSuchFileException(path);
+    }
+    return resolved;
+  }
+
+  private static FileDescriptorAddr addressOf(DirEntry entry) throws IOException {
+    return FileDescriptorAddr.decodeFd(entry.rawAddress(), "DirEntry", -1);
+  }
+
+  /** Returns the stat of {@code path}, following a final symbolic link. */
+  public FileStat stat(String path) throws IOException {
+    return stat(path, true);
+  }
+
+  /** Returns the stat of {@code path}; {@code follow} decides whether a final link is followed. */
+  public FileStat stat(String path, boolean follow) throws IOException {
+    return withReadLock(() -> {
+      Resolved r = existing(path, follow);
+      FileDescriptorAddr address = addressOf(r.entry());
+      return FileStat.of(r.name(), address, volume.readFd(address));
+    });
+  }
+
+  /** Returns whether {@code path} names anything (without following a final link). */
+  public boolean exists(String path) throws IOException {
+    return withReadLock(() -> resolve(path, false).entry() != null);
+  }
+
+  /** Lists a directory: every entry but "." and "..", with its stat, in on-disk order. */
+  public List<FileStat> list(String path) throws IOException {
+    return withReadLock(() -> {
+      Resolved r = existing(path, true);
+      if (r.entry().type() != FileType.DIRECTORY) {
+        throw new NotDirectoryException(path);
+      }
+      Directory directory = directory(addressOf(r.entry()), path);
+      List<FileStat> out = new ArrayList<>();
+      for (DirEntry entry : directory.entries()) {
+        if (entry.name().equals(".") || entry.name().equals("..")) {
+          continue;
+        }
+        FileDescriptorAddr address = addressOf(entry);
+        out.add(FileStat.of(entry.name(), address, volume.readFd(address)));
+      }
+      return out;
+    });
+  }
+
+  /** Returns the raw entries of a directory, "." and ".." included (for the checker). */
+  public List<DirEntry> entries(FileDescriptorAddr directory) throws IOException {
+    return withReadLock(() -> directory(directory, "<" + directory + ">").entries());
+  }
+
+  /** Opens the file at {@code path} (following links) for reading and writing its content. */
+  public VmfsFile openFile(String path) throws IOException {
+    return withReadLock(() -> {
+      Resolved r = existing(path, true);
+      if (r.entry().type() == FileType.DIRECTORY) {
+        throw new FileSystemException(path, null, "is a directory");
+      }
+      return new VmfsFile(volume, addressOf(r.entry()), path);
+    });
+  }
+
+  /** Opens the file with FD {@code address} directly (for the checker and scanners). */
+  public VmfsFile openFile(FileDescriptorAddr address) {
+    return new VmfsFile(volume, address, "<" + address + ">");
+  }
+
+  /** Returns the target of the symbolic link at {@code path}. */
+  public String readLink(String path) throws IOException {
+    return withReadLock(() -> {
+      Resolved r = existing(path, false);
+      if (r.entry().type() != FileType.SYMLINK) {
+        throw new FileSystemException(path, null, "not a symbolic link");
+      }
+      return readLinkTarget(addressOf(r.entry()), path);
+    });
+  }
+
+  private String readLinkTarget(FileDescriptorAddr address, String path) throws IOException {
+    byte[] raw = new VmfsFile(volume, address, path).readAll(4096);
+    return new String(raw, StandardCharsets.UTF_8);
+  }
+
+  // ---- changes ----
+
+  /** Creates an empty regular file; the parent must exist and the name must be free. */
+  public VmfsFile createFile(String path) throws IOException {
+    return withWriteLock(() -> new VmfsFile(volume, create(path, FileType.REGULAR, MODE_FILE), path));
+  }
+
+  /** Creates a directory holding "." and "..". */
+  public void mkdir(String path) throws IOException {
+    withWriteLock(() -> create(path, FileType.DIRECTORY, MODE_DIRECTORY));
+  }
+
+  /** Creates a symbolic link at {@code path} whose content is {@code target}. */
+  public void symlink(String target, String path) throws IOException {
+    Preconditions.checkArgument(!target.isEmpty() && target.getBytes(StandardCharsets.UTF_8).length <= 4095, "bad link target %s", target);
+    withWriteLock(() -> {
+      FileDescriptorAddr address = create(path, FileType.SYMLINK, MODE_SYMLINK, target.getBytes(StandardCharsets.UTF_8));
+      return address;
+    });
+  }
+
+  private FileDescriptorAddr create(String path, FileType type, long mode) throws IOException {
+    return create(path, type, mode, null);
+  }
+
+  private FileDescriptorAddr create(String path, FileType type, long mode, byte[] content) throws IOException {
+    Resolved r = resolve(path, false);
+    if (r.entry() != null || r.name().equals("/")) {
+      throw new FileAlreadyExistsException(path);
+    }
+    if (!DirEntry.isLegalName(r.name()) || r.name().equals("..")) {
+      throw new FileSystemException(path, null, "illegal file name (1 to 127 bytes, no '/')");
+    }
+    Directory parent = directory(r.parent(), path);
+    // Step 1: the FD, committed before anything names it.
+    FileDescriptorAddr address = volume.fdAddressOf(volume.allocate(ResourceKind.FILE_DESCRIPTOR));
+    long slot = volume.fdDeviceOffset(address);
+    long generation = nextGeneration(address);
+    long now = System.currentTimeMillis() / 1000;
+    FileDescriptor fd = FileDescriptor.fresh(address.raw(), slot - Geometry.deviceOffset(0), generation, type, mode, volume.geometry().blockSize(), now);
+    if (type == FileType.DIRECTORY) {
+      fd = fd.withNlink(2);
+    }
+    MetadataTransaction txn = volume.begin();
+    volume.writeFd(txn, fd);
+    txn.commit();
+    VmfsFile file = new VmfsFile(volume, address, path);
+    // Step 2: the new file's own content ("." and ".." or the link target).
+    if (type == FileType.DIRECTORY) {
+      ByteBuffer dots = ByteBuffer.allocate(2 * DirEntry.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      new DirEntry(FileType.DIRECTORY, address.raw(), generation, ".").encode(dots, 0);
+      new DirEntry(FileType.DIRECTORY, r.parent().raw(), volume.readFd(r.parent()).generation(), "..").encode(dots, DirEntry.SIZE);
+      file.write(0, dots);
+    } else if (content != null) {
+      file.write(0, ByteBuffer.wrap(content));
+    }
+    // Step 3: the entry that names it, then the parent's link count.
+    parent.add(new DirEntry(type, address.raw(), generation, r.name()));
+    if (type == FileType.DIRECTORY) {
+      adjustLinks(r.parent(), +1);
+    }
+    return address;
+  }
+
+  private long nextGeneration(FileDescriptorAddr address) throws IOException {
+    ByteBuffer slot = volume.readFdSlot(address);
+    if (LittleEndian.u32(slot, 0) == org.vmfskit.fs.format.LockBlock.MAGIC_FD) {
+      long old = LittleEndian.u32(slot, 0x204);
+      return old >= 0xFFFFFFFFL ? 1 : old + 1;
+    }
+    return 1;
+  }
+
+  private void adjustLinks(FileDescriptorAddr address, int delta) throws IOException {
+    FileDescriptor fd = volume.readFd(address);
+    MetadataTransaction txn = volume.begin();
+    volume.writeFd(txn, fd.withNlink(Math.max(1, fd.nlink() + delta)));
+    txn.commit();
+  }
+
+  /** Deletes a file, link or empty directory. */
+  public void delete(String path) throws IOException {
+    withWriteLock(() -> {
+      Resolved r = existing(path, false);
+      if (r.name().equals("/") || r.name().equals(".") || r.name().equals("..")) {
+        throw new FileSystemException(path, null, "cannot remove the root or a dot entry");
+      }
+      FileDescriptorAddr address = addressOf(r.entry());
+      FileDescriptor fd = volume.readFd(address);
+      if (fd.type() == FileType.SYSTEM) {
+        throw new FileSystemException(path, null, "refusing to remove a system file");
+      }
+      if (fd.type() == FileType.DIRECTORY && directory(address, path).entries().size() > 2) {
+        throw new DirectoryNotEmptyException(path);
+      }
+      Directory parent = directory(r.parent(), path);
+      parent.remove(parent.find(r.name()).index());
+      if (fd.type() == FileType.DIRECTORY) {
+        adjustLinks(r.parent(), -1);
+      }
+      new VmfsFile(volume, address, path).release();
+      return null;
+    });
+  }
+
+  /** Deletes {@code path} and, for a directory, everything below it. */
+  public void deleteRecursive(String path) throws IOException {
+    FileStat stat = stat(path, false);
+    if (stat.isDirectory()) {
+      for (FileStat child : list(path)) {
+        deleteRecursive(join(path, child.name()));
+      }
+    }
+    delete(path);
+  }
+
+  /**
+   * Renames {@code from} to {@code to}. When {@code to} is an existing directory the entry moves
+   * into it; an existing file at {@code to} is an error (nothing is replaced silently).
+   */
+  public void rename(String from, String to) throws IOException {
+    withWriteLock(() -> {
+      Resolved source = existing(from, false);
+      if (source.name().equals("/") || source.name().equals("..") || source.name().equals(".")) {
+        throw new FileSystemException(from, null, "cannot rename the root or a dot entry");
+      }
+      Resolved target = resolve(to, true);
+      if (target.entry() != null && target.entry().type() == FileType.DIRECTORY) {
+        target = resolve(join(to, source.name()), false);
+      }
+      if (target.entry() != null) {
+        throw new FileAlreadyExistsException(to);
+      }
+      if (!DirEntry.isLegalName(target.name())) {
+        throw new FileSystemException(to, null, "illegal file name");
+      }
+      FileDescriptorAddr moving = addressOf(source.entry());
+      if (source.entry().type() == FileType.DIRECTORY && isInside(target.parent(), moving)) {
+        throw new FileSystemException(from, to, "cannot move a directory into itself");
+      }
+      DirEntry renamed = new DirEntry(source.entry().type(), source.entry().rawAddress(), source.entry().generation(), target.name());
+      Directory sourceDir = directory(source.parent(), from);
+      if (source.parent().equals(target.parent())) {
+        sourceDir.replace(sourceDir.find(source.name()).index(), renamed);
+        return null;
+      }
+      directory(target.parent(), to).add(renamed);
+      sourceDir = directory(source.parent(), from);
+      sourceDir.remove(sourceDir.find(source.name()).index());
+      if (source.entry().type() == FileType.DIRECTORY) {
+        Directory moved = directory(moving, to);
+        Directory.Slot dotdot = moved.find("..");
+        moved.replace(dotdot.index(), new DirEntry(FileType.DIRECTORY, target.parent().raw(), volume.readFd(target.parent()).generation(), ".."));
+        adjustLinks(target.parent(), +1);
+        adjustLinks(source.parent(), -1);
+      }
+      return null;
+    });
+  }
+
+  private boolean isInside(FileDescriptorAddr directory, FileDescriptorAddr ancestor) throws IOException {
+    FileDescriptorAddr current = directory;
+    for (int depth = 0; depth < MAX_DEPTH; depth++) {
+      if (current.equals(ancestor)) {
+        return true;
+      }
+      if (current.equals(FileDescriptorAddr.ROOT)) {
+        return false;
+      }
+      Directory.Slot dotdot = directory(current, "..").find("..");
+      if (dotdot == null) {
+        return false;
+      }
+      current = addressOf(dotdot.entry());
+    }
+    throw new FileSystemException(directory.toString(), null, "directory chain too deep or looping");
+  }
+
+  /** Joins a directory path and a name. */
+  public static String join(String directory, String name) {
+    return directory.endsWith("/") ? directory + name : directory + "/" + name;
+  }
+
+  @Override
+  public void close() throws IOException {
+    volume.close();
+  }
+
+  @FunctionalInterface
+  private interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  private <T> T withReadLock(IoSupplier<T> body) throws IOException {
+    Lock lock = volume.lock().readLock();
+    lock.lock();
+    try {
+      return body.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private <T> T withWriteLock(IoSupplier<T> body) throws IOException {
+    Lock lock = volume.lock().writeLock();
+    lock.lock();
+    try {
+      return body.get();
+    } finally {
+      volume.afterCommit();
+      lock.unlock();
+    }
+  }
+}
