@@ -1,22 +1,173 @@
 package org.vmfskit.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.vmfskit.fs.format.VmfsFormatException;
 
-/** The vmfs command dispatcher. */
+/**
+ * The {@code vmfs} command: picks a sub-command from the first one or two words, parses its
+ * options with commons-cli (partial matching off) and maps failures to exit codes: 0 success,
+ * 1 error (one line on stderr, {@code vmfs: IMAGE: message}), 2 usage.
+ */
 public final class VmfsCli {
+
+  static final int OK = 0;
+  static final int ERROR = 1;
+  static final int USAGE = 2;
 
   private final PrintStream out;
   private final PrintStream err;
+  private final boolean interactive;
+  private final Map<String, Command> commands = new LinkedHashMap<>();
 
-  /** Creates a CLI writing to the given streams. */
+  /** Creates a CLI writing results to {@code out} and messages to {@code err}. */
   public VmfsCli(PrintStream out, PrintStream err) {
+    this(out, err, System.console() != null && err == System.err);
+  }
+
+  VmfsCli(PrintStream out, PrintStream err, boolean interactive) {
     this.out = out;
     this.err = err;
+    this.interactive = interactive;
+    for (Command command : VolumeCommands.all()) {
+      commands.put(command.name(), command);
+    }
   }
 
   /** Runs one command and returns its exit status. */
   public int run(String[] args) {
-    err.println("vmfs: not implemented yet");
-    return 1;
+    if (args.length == 0) {
+      usage(err);
+      return USAGE;
+    }
+    if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+      usage(out);
+      return OK;
+    }
+    if (args[0].equals("--version")) {
+      out.println("vmfs " + version());
+      return OK;
+    }
+    Command command = null;
+    int consumed = 0;
+    if (args.length >= 2) {
+      command = commands.get(args[0] + " " + args[1]);
+      consumed = 2;
+    }
+    if (command == null) {
+      command = commands.get(args[0]);
+      consumed = 1;
+    }
+    if (command == null) {
+      err.println("vmfs: unknown command '" + String.join(" ", Arrays.copyOfRange(args, 0, Math.min(2, args.length))) + "' (try vmfs --help)");
+      return USAGE;
+    }
+    return run(command, Arrays.copyOfRange(args, consumed, args.length));
+  }
+
+  private int run(Command command, String[] args) {
+    Options options = withCommonOptions(command.options());
+    CommandLine line;
+    try {
+      line = DefaultParser.builder().setAllowPartialMatching(false).get().parse(options, args);
+    } catch (ParseException e) {
+      err.println("vmfs " + command.name() + ": " + e.getMessage());
+      err.println("usage: vmfs " + command.name() + " " + command.synopsis());
+      return USAGE;
+    }
+    if (line.hasOption("help")) {
+      help(command, options);
+      return OK;
+    }
+    int positional = line.getArgs().length;
+    if (positional < command.arity()[0] || positional > command.arity()[1]) {
+      err.println("vmfs " + command.name() + ": expected " + arityText(command.arity()) + " argument(s), got " + positional);
+      err.println("usage: vmfs " + command.name() + " " + command.synopsis());
+      return USAGE;
+    }
+    String subject = positional > 0 ? line.getArgs()[0] : command.name();
+    try {
+      return command.execute(line, new CliContext(out, err, interactive && !line.hasOption("quiet")));
+    } catch (UsageException e) {
+      err.println("vmfs " + command.name() + ": " + e.getMessage());
+      err.println("usage: vmfs " + command.name() + " " + command.synopsis());
+      return USAGE;
+    } catch (IOException | RuntimeException e) {
+      err.println("vmfs: " + subject + ": " + describe(e));
+      if (line.hasOption("debug")) {
+        e.printStackTrace(err);
+      }
+      return ERROR;
+    } catch (OutOfMemoryError e) {
+      err.println("vmfs: " + subject + ": out of memory (" + e.getMessage() + ")");
+      return ERROR;
+    }
+  }
+
+  private static String arityText(int[] arity) {
+    return arity[0] == arity[1] ? String.valueOf(arity[0]) : arity[0] + " to " + arity[1];
+  }
+
+  /** Returns a one-line description of a failure, without a stack trace. */
+  static String describe(Throwable e) {
+    return switch (e) {
+      case VmfsFormatException f -> f.getMessage();
+      case NoSuchFileException f -> f.getFile() + ": no such file or directory";
+      case FileAlreadyExistsException f -> f.getFile() + ": already exists";
+      case DirectoryNotEmptyException f -> f.getFile() + ": directory not empty";
+      case NotDirectoryException f -> f.getFile() + ": not a directory";
+      case FileSystemException f -> f.getReason() == null ? f.getMessage() : (f.getFile() == null ? "" : f.getFile() + ": ") + f.getReason();
+      case IOException f -> f.getMessage() == null ? f.getClass().getSimpleName() : f.getMessage();
+      default -> "internal error: " + e + " (rerun with --debug and report it)";
+    };
+  }
+
+  private static Options withCommonOptions(Options options) {
+    Options all = new Options();
+    options.getOptions().forEach(all::addOption);
+    all.addOption(Option.builder("h").longOpt("help").desc("show this command's help").get());
+    all.addOption(Option.builder().longOpt("debug").desc("print stack traces of errors").get());
+    return all;
+  }
+
+  private void help(Command command, Options options) {
+    StringWriter text = new StringWriter();
+    PrintWriter writer = new PrintWriter(text);
+    new HelpFormatter().printHelp(writer, 100, "vmfs " + command.name() + " " + command.synopsis(), command.summary(), options, 2, 4, "", false);
+    writer.flush();
+    out.print(text);
+  }
+
+  private void usage(PrintStream stream) {
+    stream.println("usage: vmfs COMMAND [ARGS] (vmfs COMMAND --help for details)");
+    stream.println();
+    List<Command> list = new ArrayList<>(commands.values());
+    int width = list.stream().mapToInt(c -> c.name().length()).max().orElse(8) + 2;
+    for (Command command : list) {
+      stream.printf("  %-" + width + "s%s%n", command.name(), command.summary());
+    }
+  }
+
+  private static String version() {
+    String version = VmfsCli.class.getPackage().getImplementationVersion();
+    return version == null ? "development build" : version;
   }
 }

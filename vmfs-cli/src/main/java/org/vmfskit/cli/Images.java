@@ -1,0 +1,84 @@
+package org.vmfskit.cli;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.vmfskit.fs.device.BlockDevice;
+import org.vmfskit.fs.device.FileChannelBlockDevice;
+import org.vmfskit.fs.device.ReadOnlyBlockDevice;
+import org.vmfskit.fs.file.Vmfs;
+
+/**
+ * Opens image files for commands: read commands get a read-only device (evidence is never
+ * written), changing commands a writable one holding an exclusive lock, so a second writer is
+ * refused with a clear message instead of corrupting the volume.
+ */
+final class Images {
+
+  private Images() {}
+
+  /** Opens {@code image} read-only. */
+  static Vmfs openReadOnly(Path image) throws IOException {
+    checkExists(image);
+    BlockDevice device = new ReadOnlyBlockDevice(FileChannelBlockDevice.openReadOnly(image));
+    return openVolume(device);
+  }
+
+  /** Opens {@code image} for changes, refusing when another process holds it. */
+  static Vmfs openWritable(Path image) throws IOException {
+    checkExists(image);
+    FileChannel channel = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    lock(channel, image);
+    return openVolume(FileChannelBlockDevice.of(channel, image.toString(), false));
+  }
+
+  /** Takes the exclusive lock on a writable image channel. */
+  static void lock(FileChannel channel, Path image) throws IOException {
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new java.nio.file.FileSystemException(image.toString(), null, "image is in use by another vmfs process (it holds the write lock)");
+    }
+  }
+
+  private static Vmfs openVolume(BlockDevice device) throws IOException {
+    try {
+      return Vmfs.open(device);
+    } catch (org.vmfskit.fs.format.CorruptStructureException e) {
+      device.close();
+      if (e.structure().equals("LvmHeader") && e.field().equals("magic")) {
+        throw new java.nio.file.FileSystemException(device.name(), null,
+            "not a VMFS datastore image (" + e.getMessage() + "); give the image file itself, not a VMDK or partition dump");
+      }
+      throw e;
+    } catch (org.vmfskit.fs.format.TruncatedImageException e) {
+      device.close();
+      if (e.structure().equals("LvmHeader") || e.structure().equals("FsDescriptor")) {
+        throw new java.nio.file.FileSystemException(device.name(), null, "not a VMFS datastore image, or a truncated one (" + e.getMessage() + ")");
+      }
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      device.close();
+      throw e;
+    }
+  }
+
+  private static void checkExists(Path image) throws IOException {
+    if (!Files.exists(image)) {
+      throw new NoSuchFileException(image.toString());
+    }
+    if (Files.isDirectory(image)) {
+      throw new java.nio.file.FileSystemException(image.toString(), null, "is a directory, not an image file");
+    }
+  }
+}

@@ -1,0 +1,453 @@
+package org.vmfskit.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.vmfskit.fs.check.CheckReport;
+import org.vmfskit.fs.check.Problem;
+import org.vmfskit.fs.check.VolumeChecker;
+import org.vmfskit.fs.device.FileChannelBlockDevice;
+import org.vmfskit.fs.file.FileStat;
+import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.file.VmfsFile;
+import org.vmfskit.fs.volume.FormatOptions;
+import org.vmfskit.fs.volume.VolumeInfo;
+
+/** The commands that work on a volume's files: mkfs, info, ls, cat, put, get, mkdir, rm, mv, ln, fsck. */
+final class VolumeCommands {
+
+  private static final int CHUNK = 8 << 20;
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
+
+  private VolumeCommands() {}
+
+  static List<Command> all() {
+    return List.of(new Mkfs(), new Info(), new Ls(), new Cat(), new Put(), new Get(), new Mkdir(), new Rm(), new Mv(), new Ln(), new Fsck());
+  }
+
+  static Option flag(String shortName, String longName, String description) {
+    return Option.builder(shortName).longOpt(longName).desc(description).get();
+  }
+
+  static Option valued(String longName, String argName, String description) {
+    return Option.builder().longOpt(longName).hasArg().argName(argName).desc(description).get();
+  }
+
+  static Option json() {
+    return flag(null, "json", "print JSON instead of text");
+  }
+
+  static Path image(CommandLine line) {
+    return Path.of(line.getArgs()[0]);
+  }
+
+  /** {@code vmfs mkfs IMAGE --size SIZE [--label TEXT] [--block-size SIZE]}. */
+  static final class Mkfs implements Command {
+    public String name() { return "mkfs"; }
+    public String synopsis() { return "IMAGE --size SIZE [--label TEXT] [--block-size 1M|2M|4M|8M]"; }
+    public String summary() { return "format a new sparse image file as a VMFS5 datastore (SIZE: 256M to 64T, rounded down to 256 MiB)"; }
+    public int[] arity() { return new int[] {1, 1}; }
+
+    public Options options() {
+      return new Options()
+          .addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("datastore size, e.g. 10G").get())
+          .addOption(valued("label", "TEXT", "datastore label (at most 127 bytes)"))
+          .addOption(valued("block-size", "SIZE", "file-block size, default 1M"))
+          .addOption(valued("seed", "N", "seed for the UUIDs (for reproducible images)"))
+          .addOption(flag("f", "force", "overwrite an existing file"));
+    }
+
+    public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
+      Path image = image(line);
+      long size = Sizes.parse(line.getOptionValue("size"), "--size");
+      long volumeBytes = size / FormatOptions.MIN_VOLUME_BYTES * FormatOptions.MIN_VOLUME_BYTES;
+      if (volumeBytes < FormatOptions.MIN_VOLUME_BYTES || volumeBytes > FormatOptions.MAX_VOLUME_BYTES) {
+        throw new UsageException("--size must be between 256M and 64T (got " + line.getOptionValue("size") + ")");
+      }
+      FormatOptions.Builder options = FormatOptions.builder(volumeBytes).label(line.getOptionValue("label", ""));
+      try {
+        if (line.hasOption("block-size")) {
+          options.blockSize(Sizes.parse(line.getOptionValue("block-size"), "--block-size"));
+        }
+        if (line.hasOption("seed")) {
+          options.seed(Long.parseLong(line.getOptionValue("seed")));
+        }
+        options.build();
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      if (Files.exists(image)) {
+        if (!line.hasOption("force")) {
+          throw new FileAlreadyExistsException(image.toString(), null, "already exists (use --force to overwrite)");
+        }
+        Files.delete(image);
+      }
+      try (Vmfs vmfs = Vmfs.format(FileChannelBlockDevice.create(image, 0), options.build())) {
+        VolumeInfo info = vmfs.volume().info();
+        context.out().printf("formatted %s: VMFS5, %s, %s blocks, label \"%s\", UUID %s%n", image, Sizes.human(info.volumeBytes()),
+            Sizes.human(info.blockSize()), info.label(), info.fsUuid());
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs info IMAGE [--json]}. */
+  static final class Info implements Command {
+    public String name() { return "info"; }
+    public String synopsis() { return "IMAGE [--json]"; }
+    public String summary() { return "show the datastore's versions, geometry, label, UUIDs and free space"; }
+    public int[] arity() { return new int[] {1, 1}; }
+    public Options options() { return new Options().addOption(json()); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      try (Vmfs vmfs = Images.openReadOnly(image(line))) {
+        VolumeInfo info = vmfs.volume().info();
+        if (line.hasOption("json")) {
+          context.out().println(Json.write(info));
+          return VmfsCli.OK;
+        }
+        var out = context.out();
+        out.printf("Label:           %s%n", info.label());
+        out.printf("UUID:            %s%n", info.fsUuid());
+        out.printf("LVM UUID:        %s%n", info.lvmUuid());
+        out.printf("Version:         VMFS%s (LVM %d, FS %d.%d)%n", info.fsMajor() == 14 ? "5" : info.fsMajor() == 4 ? "3" : "?", info.lvmMajor(), info.fsMajor(), info.fsMinor());
+        out.printf("Created:         %s%n", Instant.ofEpochSecond(info.creationTime()));
+        out.printf("Size:            %s (%d bytes)%n", Sizes.human(info.volumeBytes()), info.volumeBytes());
+        out.printf("Block size:      %s, sub-block %s, %d addresses per MAP%n", Sizes.human(info.blockSize()), Sizes.human(info.subBlockSize()), info.addressesPerMap());
+        out.printf("Blocks:          %d, %d free (%s free)%n", info.blocks(), info.freeBlocks(), Sizes.human(info.freeBlocks() * info.blockSize()));
+        for (VolumeInfo.ResourceUsage usage : info.resources()) {
+          out.printf("%-16s %d of %d free%n", usage.file() + ":", usage.free(), usage.total());
+        }
+        return VmfsCli.OK;
+      }
+    }
+  }
+
+  /** One row of {@code ls --json}. */
+  record Listing(String name, String type, long size, String mode, long nlink, long uid, long gid, long mtime, String fd,
+      String addressing, long blocks, String target) {
+    static Listing of(FileStat stat, String target) {
+      return new Listing(stat.name(), stat.type().name().toLowerCase(java.util.Locale.ROOT), stat.size(), stat.modeString(), stat.nlink(),
+          stat.uid(), stat.gid(), stat.mtime(), "0x" + Integer.toHexString(stat.address().raw()), stat.addressing().name(), stat.blocks(), target);
+    }
+  }
+
+  /** {@code vmfs ls IMAGE [PATH] [-l] [-a] [--json]}. */
+  static final class Ls implements Command {
+    public String name() { return "ls"; }
+    public String synopsis() { return "IMAGE [PATH] [-l] [-a] [--json]"; }
+    public String summary() { return "list a directory (default /); -l for details, -a to include system files"; }
+    public int[] arity() { return new int[] {1, 2}; }
+
+    public Options options() {
+      return new Options().addOption(flag("l", "long", "long listing: mode, links, owner, size, time"))
+          .addOption(flag("a", "all", "include the .sf system files")).addOption(json());
+    }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      String path = line.getArgs().length > 1 ? line.getArgs()[1] : "/";
+      try (Vmfs vmfs = Images.openReadOnly(image(line))) {
+        FileStat self = vmfs.stat(path);
+        List<FileStat> stats = self.isDirectory() ? vmfs.list(path) : List.of(self);
+        List<Listing> rows = new ArrayList<>();
+        for (FileStat stat : stats) {
+          if (!line.hasOption("all") && self.isDirectory() && stat.type() == org.vmfskit.fs.format.FileType.SYSTEM) {
+            continue;
+          }
+          String target = stat.isSymlink() ? vmfs.readLink(self.isDirectory() ? Vmfs.join(path, stat.name()) : path) : null;
+          rows.add(Listing.of(stat, target));
+        }
+        if (line.hasOption("json")) {
+          context.out().println(Json.write(rows));
+        } else if (line.hasOption("long")) {
+          for (Listing row : rows) {
+            context.out().printf("%s %3d %5d %5d %14d %s %s%s%n", row.mode(), row.nlink(), row.uid(), row.gid(), row.size(),
+                TIME.format(Instant.ofEpochSecond(row.mtime())), row.name(), row.target() == null ? "" : " -> " + row.target());
+          }
+        } else {
+          for (Listing row : rows) {
+            context.out().println(row.name());
+          }
+        }
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs cat IMAGE PATH}. */
+  static final class Cat implements Command {
+    public String name() { return "cat"; }
+    public String synopsis() { return "IMAGE PATH"; }
+    public String summary() { return "write a file's content to standard output"; }
+    public int[] arity() { return new int[] {2, 2}; }
+    public Options options() { return new Options(); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      try (Vmfs vmfs = Images.openReadOnly(image(line))) {
+        VmfsFile file = vmfs.openFile(line.getArgs()[1]);
+        OutputStream stream = context.out();
+        WritableByteChannel channel = Channels.newChannel(stream);
+        ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+        long size = file.size();
+        for (long pos = 0; pos < size; ) {
+          buffer.clear();
+          int n = file.read(pos, buffer);
+          if (n <= 0) {
+            break;
+          }
+          buffer.flip();
+          while (buffer.hasRemaining()) {
+            channel.write(buffer);
+          }
+          pos += n;
+        }
+        stream.flush();
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs put IMAGE LOCALFILE PATH [--force]}. */
+  static final class Put implements Command {
+    public String name() { return "put"; }
+    public String synopsis() { return "IMAGE LOCALFILE PATH [--force]"; }
+    public String summary() { return "copy a host file into the datastore; all-zero blocks stay holes (thin)"; }
+    public int[] arity() { return new int[] {3, 3}; }
+    public Options options() { return new Options().addOption(flag("f", "force", "replace an existing file")); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      Path local = Path.of(line.getArgs()[1]);
+      String path = line.getArgs()[2];
+      try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ); Vmfs vmfs = Images.openWritable(image(line))) {
+        if (vmfs.exists(path) && vmfs.stat(path).isDirectory()) {
+          path = Vmfs.join(path, local.getFileName().toString());
+        }
+        if (vmfs.exists(path)) {
+          if (!line.hasOption("force")) {
+            throw new FileAlreadyExistsException(path, null, "already exists (use --force to replace it)");
+          }
+          vmfs.delete(path);
+        }
+        VmfsFile file = vmfs.createFile(path);
+        copyIn(in, file, vmfs.volume().geometry().blockSize());
+      }
+      return VmfsCli.OK;
+    }
+
+    /** Copies {@code in} into {@code file}, skipping block-aligned all-zero runs so they stay holes. */
+    static void copyIn(FileChannel in, VmfsFile file, long blockSize) throws IOException {
+      long size = in.size();
+      ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+      for (long pos = 0; pos < size; ) {
+        buffer.clear().limit((int) Math.min(CHUNK, size - pos));
+        while (buffer.hasRemaining()) {
+          if (in.read(buffer, pos + buffer.position()) < 0) {
+            throw new java.io.EOFException(in + " shrank while being copied");
+          }
+        }
+        buffer.flip();
+        writeNonZero(file, pos, buffer, (int) blockSize);
+        pos += buffer.limit();
+      }
+      file.truncate(size);
+    }
+
+    private static void writeNonZero(VmfsFile file, long pos, ByteBuffer chunk, int blockSize) throws IOException {
+      int runStart = -1;
+      for (int at = 0; at < chunk.limit(); at += blockSize) {
+        int end = Math.min(at + blockSize, chunk.limit());
+        boolean zero = isZero(chunk, at, end);
+        if (!zero && runStart < 0) {
+          runStart = at;
+        } else if (zero && runStart >= 0) {
+          file.write(pos + runStart, chunk.slice(runStart, at - runStart));
+          runStart = -1;
+        }
+      }
+      if (runStart >= 0) {
+        file.write(pos + runStart, chunk.slice(runStart, chunk.limit() - runStart));
+      }
+    }
+
+    private static boolean isZero(ByteBuffer chunk, int from, int to) {
+      int at = from;
+      for (; at + 8 <= to; at += 8) {
+        if (chunk.getLong(at) != 0) {
+          return false;
+        }
+      }
+      for (; at < to; at++) {
+        if (chunk.get(at) != 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** {@code vmfs get IMAGE PATH LOCALFILE [--force]}. */
+  static final class Get implements Command {
+    public String name() { return "get"; }
+    public String synopsis() { return "IMAGE PATH LOCALFILE [--force]"; }
+    public String summary() { return "copy a file out of the datastore; holes stay holes in LOCALFILE"; }
+    public int[] arity() { return new int[] {3, 3}; }
+    public Options options() { return new Options().addOption(flag("f", "force", "overwrite LOCALFILE if it exists")); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      Path local = Path.of(line.getArgs()[2]);
+      try (Vmfs vmfs = Images.openReadOnly(image(line))) {
+        VmfsFile file = vmfs.openFile(line.getArgs()[1]);
+        if (Files.isDirectory(local)) {
+          local = local.resolve(Path.of(line.getArgs()[1]).getFileName().toString());
+        }
+        if (Files.exists(local) && !line.hasOption("force")) {
+          throw new FileAlreadyExistsException(local.toString(), null, "already exists (use --force to overwrite)");
+        }
+        long size = file.size();
+        try (FileChannel out = FileChannel.open(local, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.SPARSE)) {
+          file.copyTo(0, size, out, 0);
+          if (out.size() < size) {
+            out.write(ByteBuffer.allocate(1), size - 1);
+          }
+        }
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs mkdir IMAGE PATH [-p]}. */
+  static final class Mkdir implements Command {
+    public String name() { return "mkdir"; }
+    public String synopsis() { return "IMAGE PATH [-p]"; }
+    public String summary() { return "create a directory"; }
+    public int[] arity() { return new int[] {2, 2}; }
+    public Options options() { return new Options().addOption(flag("p", "parents", "create missing parents; no error if it exists")); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      String path = line.getArgs()[1];
+      try (Vmfs vmfs = Images.openWritable(image(line))) {
+        if (!line.hasOption("parents")) {
+          vmfs.mkdir(path);
+          return VmfsCli.OK;
+        }
+        StringBuilder prefix = new StringBuilder();
+        for (String name : path.split("/")) {
+          if (name.isEmpty()) {
+            continue;
+          }
+          prefix.append('/').append(name);
+          if (!vmfs.exists(prefix.toString())) {
+            vmfs.mkdir(prefix.toString());
+          }
+        }
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs rm IMAGE PATH [-r]}. */
+  static final class Rm implements Command {
+    public String name() { return "rm"; }
+    public String synopsis() { return "IMAGE PATH [-r]"; }
+    public String summary() { return "delete a file, link or empty directory (-r: a whole tree); data blocks are freed, not wiped"; }
+    public int[] arity() { return new int[] {2, 2}; }
+    public Options options() { return new Options().addOption(flag("r", "recursive", "delete a directory and everything below it")); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      try (Vmfs vmfs = Images.openWritable(image(line))) {
+        if (line.hasOption("recursive")) {
+          vmfs.deleteRecursive(line.getArgs()[1]);
+        } else {
+          vmfs.delete(line.getArgs()[1]);
+        }
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs mv IMAGE FROM TO}. */
+  static final class Mv implements Command {
+    public String name() { return "mv"; }
+    public String synopsis() { return "IMAGE FROM TO"; }
+    public String summary() { return "rename or move a file or directory (into TO when TO is a directory)"; }
+    public int[] arity() { return new int[] {3, 3}; }
+    public Options options() { return new Options(); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      try (Vmfs vmfs = Images.openWritable(image(line))) {
+        vmfs.rename(line.getArgs()[1], line.getArgs()[2]);
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs ln -s IMAGE TARGET PATH}. */
+  static final class Ln implements Command {
+    public String name() { return "ln"; }
+    public String synopsis() { return "-s IMAGE TARGET PATH"; }
+    public String summary() { return "create a symbolic link PATH pointing to TARGET"; }
+    public int[] arity() { return new int[] {3, 3}; }
+    public Options options() { return new Options().addOption(flag("s", "symbolic", "make a symbolic link (the only kind VMFS has)")); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
+      if (!line.hasOption("symbolic")) {
+        throw new UsageException("VMFS has only symbolic links: use ln -s");
+      }
+      try (Vmfs vmfs = Images.openWritable(image(line))) {
+        vmfs.symlink(line.getArgs()[1], line.getArgs()[2]);
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs fsck IMAGE [--json]}. */
+  static final class Fsck implements Command {
+    public String name() { return "fsck"; }
+    public String synopsis() { return "IMAGE [--json]"; }
+    public String summary() { return "check the volume (read-only); exit 0 when clean, 1 with the list of problems"; }
+    public int[] arity() { return new int[] {1, 1}; }
+    public Options options() { return new Options().addOption(json()); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      try (Vmfs vmfs = Images.openReadOnly(image(line))) {
+        CheckReport report = VolumeChecker.check(vmfs);
+        if (line.hasOption("json")) {
+          Map<String, Object> json = new LinkedHashMap<>();
+          json.put("clean", report.isClean());
+          json.put("liveFiles", report.liveFiles());
+          json.put("usedBlocks", report.usedBlocks());
+          json.put("usedPointerBlocks", report.usedPointerBlocks());
+          json.put("usedSubBlocks", report.usedSubBlocks());
+          json.put("counts", report.counts());
+          json.put("problems", report.problems());
+          context.out().println(Json.write(json));
+        } else {
+          for (Problem problem : report.problems()) {
+            context.out().println(problem);
+          }
+          context.out().printf("%s: %d files, %d blocks, %d MAPs, %d sub-blocks in use; %d problem(s)%n", image(line), report.liveFiles(),
+              report.usedBlocks(), report.usedPointerBlocks(), report.usedSubBlocks(), report.problems().size());
+        }
+        return report.isClean() ? VmfsCli.OK : VmfsCli.ERROR;
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The volume checker: bitmap against usage, orphan and doubly-used resources, directory structure. */
+package org.vmfskit.fs.check;
