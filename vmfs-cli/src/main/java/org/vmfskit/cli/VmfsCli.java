@@ -85,6 +85,11 @@ public final class VmfsCli {
 
   private int run(Command command, String[] args) {
     Options options = withCommonOptions(command.options());
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      // Before parsing, so --help works even when required options are missing.
+      help(command, options);
+      return OK;
+    }
     CommandLine line;
     try {
       line = DefaultParser.builder().setAllowPartialMatching(false).get().parse(options, args);
@@ -92,10 +97,6 @@ public final class VmfsCli {
       err.println("vmfs " + command.name() + ": " + e.getMessage());
       err.println("usage: vmfs " + command.name() + " " + command.synopsis());
       return USAGE;
-    }
-    if (line.hasOption("help")) {
-      help(command, options);
-      return OK;
     }
     int positional = line.getArgs().length;
     if (positional < command.arity()[0] || positional > command.arity()[1]) {
