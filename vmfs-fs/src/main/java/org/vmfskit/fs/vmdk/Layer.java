@@ -19,8 +19,10 @@ import org.vmfskit.fs.format.UnsupportedFormatException;
  * @param descriptor the parsed descriptor
  * @param extents the extents, in virtual-disk order
  * @param embedded whether the descriptor lives inside a hosted sparse extent
+ * @param text the descriptor text as read (regenerated for an embedded descriptor), for offsets in messages
  */
-record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean embedded) implements Closeable {
+record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean embedded, String text)
+    implements Closeable {
 
   static final int KDMV_MAGIC = 0x564D444B;
 
@@ -40,7 +42,8 @@ record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean e
           }
           HostedSparseExtent extent = HostedSparseExtent.open(file);
           keep = true;
-          return new Layer(path, extent.embeddedDescriptor(), List.of(extent), true);
+          Descriptor embedded = extent.embeddedDescriptor();
+          return new Layer(path, embedded, List.of(extent), true, embedded.toText());
         }
         if (raw == CowdHeader.MAGIC) {
           throw new UnsupportedFormatException("CowdHeader in " + path, 0,
@@ -52,7 +55,8 @@ record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean e
       }
       ByteBuffer text = Extent.readStructure(file, 0, ByteBuffer.allocate((int) size), "Descriptor in " + path);
       Descriptor descriptor = Descriptor.parse(text.array(), 0);
-      return new Layer(path, descriptor, openExtents(store, path, descriptor, writable), false);
+      return new Layer(path, descriptor, openExtents(store, path, descriptor, writable), false,
+          new String(text.array(), StandardCharsets.UTF_8));
     } finally {
       if (!keep) {
         file.close();
@@ -107,7 +111,6 @@ record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean e
 
   /** Returns the byte offset of the header line {@code key=} in the descriptor text, or 0. */
   long offsetOf(String key) {
-    String text = descriptor.toText();
     int index = text.indexOf('\n' + key + '=');
     return index < 0 ? 0 : text.substring(0, index + 1).getBytes(StandardCharsets.UTF_8).length;
   }
