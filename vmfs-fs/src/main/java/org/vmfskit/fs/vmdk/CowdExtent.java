@@ -101,36 +101,41 @@ final class CowdExtent implements Extent {
   @Override
   public void map(long offset, int units, int unitBytes, long[] fileOffsets, short[] owners, int at, short self)
       throws IOException {
-    int unitsPerGrain = grainBytes / unitBytes;
-    long grain = offset / grainBytes;
+    long position = offset;
     int i = 0;
     while (i < units) {
-      int gdi = (int) (grain / CowdHeader.GT_ENTRIES);
-      int gti = (int) (grain % CowdHeader.GT_ENTRIES);
-      int firstUnit = (int) ((offset + (long) i * unitBytes) % grainBytes / unitBytes);
-      int inGrain = Math.min(units - i, unitsPerGrain - firstUnit);
-      if (rawGd[gdi] == 0) {
-        // No grain table: skip the rest of this span at once.
-        long spanEnd = (gdi + 1L) * CowdHeader.GT_ENTRIES * grainBytes;
-        long skipUnits = (spanEnd - (offset + (long) i * unitBytes)) / unitBytes;
-        i = (int) Math.min(units, i + skipUnits);
-        grain = (gdi + 1L) * CowdHeader.GT_ENTRIES;
-        continue;
+      int gdi = (int) (position / grainBytes / CowdHeader.GT_ENTRIES);
+      long spanEnd = (gdi + 1L) * CowdHeader.GT_ENTRIES * grainBytes;
+      int spanUnits = (int) Math.min(units - i, (spanEnd - position) / unitBytes);
+      if (rawGd[gdi] != 0) {
+        claimSpan(table(gdi), position, spanUnits, unitBytes, fileOffsets, owners, at + i, self);
       }
-      {
-        long sector = Integer.toUnsignedLong(table(gdi)[gti]);
-        if (sector != 0) {
-          long base = sector * 512 + (long) firstUnit * unitBytes;
-          for (int u = 0; u < inGrain; u++) {
-            if (owners[at + i + u] == UNRESOLVED) {
-              owners[at + i + u] = self;
-              fileOffsets[at + i + u] = base + (long) u * unitBytes;
-            }
-          }
+      i += spanUnits;
+      position += (long) spanUnits * unitBytes;
+    }
+  }
+
+  /** Claims the units of one grain table's span; the common grain == unit case is one tight loop. */
+  private void claimSpan(int[] table, long position, int units, int unitBytes, long[] fileOffsets,
+      short[] owners, int at, short self) {
+    int firstEntry = (int) (position / grainBytes % CowdHeader.GT_ENTRIES);
+    if (unitBytes == grainBytes) {
+      for (int k = 0; k < units; k++) {
+        int entry = table[firstEntry + k];
+        if (entry != 0 && owners[at + k] == UNRESOLVED) {
+          owners[at + k] = self;
+          fileOffsets[at + k] = Integer.toUnsignedLong(entry) * 512;
         }
       }
-      i += inGrain;
-      grain++;
+      return;
+    }
+    for (int k = 0; k < units; k++) {
+      long p = position + (long) k * unitBytes;
+      int entry = table[(int) (p / grainBytes % CowdHeader.GT_ENTRIES)];
+      if (entry != 0 && owners[at + k] == UNRESOLVED) {
+        owners[at + k] = self;
+        fileOffsets[at + k] = Integer.toUnsignedLong(entry) * 512 + p % grainBytes;
+      }
     }
   }
 

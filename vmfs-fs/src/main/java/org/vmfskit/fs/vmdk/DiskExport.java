@@ -23,35 +23,120 @@ final class DiskExport {
 
   private DiskExport() {}
 
-  /** Writes the flattened disk into {@code out}, which is set to the disk's capacity. */
+  /**
+   * Writes the flattened disk into {@code out}, which is set to the disk's capacity. Reading and
+   * writing overlap: this thread reads the next window while a writer thread checks the previous one
+   * for zero blocks and writes the rest.
+   */
   static void raw(VirtualDisk disk, DiskFile out) throws IOException {
     long capacity = disk.capacity();
     out.setSize(capacity);
-    ByteBuffer buffer = ByteBuffer.allocateDirect(WINDOW);
-    MemorySegment segment = MemorySegment.ofBuffer(buffer);
-    for (long offset = 0; offset < capacity; offset += WINDOW) {
-      int length = (int) Math.min(WINDOW, capacity - offset);
-      if (!owned(disk, offset, length)) {
-        continue;
+    try (RawWriter writer = new RawWriter(out)) {
+      for (long offset = 0; offset < capacity; offset += WINDOW) {
+        int length = (int) Math.min(WINDOW, capacity - offset);
+        if (!owned(disk, offset, length)) {
+          continue;
+        }
+        ByteBuffer buffer = writer.freeBuffer();
+        buffer.clear().limit(length);
+        disk.read(offset, buffer);
+        writer.submit(offset, buffer);
       }
-      buffer.clear().limit(length);
-      disk.read(offset, buffer);
-      int block = 0;
-      while (block < length) {
-        int start = block;
-        while (start < length && isZero(segment, start, Math.min(BLOCK, length - start))) {
-          start += BLOCK;
-        }
-        int end = start;
-        while (end < length && !isZero(segment, end, Math.min(BLOCK, length - end))) {
-          end += BLOCK;
-        }
-        end = Math.min(end, length);
-        if (start < end) {
-          out.write(offset + start, buffer.slice(start, end - start));
-        }
-        block = end;
+    }
+  }
+
+  /** Writes the non-zero blocks of a window at its offset. */
+  static void writeNonZero(DiskFile out, long offset, ByteBuffer buffer) throws IOException {
+    MemorySegment segment = MemorySegment.ofBuffer(buffer.duplicate().clear());
+    int length = buffer.limit();
+    int block = 0;
+    while (block < length) {
+      int start = block;
+      while (start < length && isZero(segment, start, Math.min(BLOCK, length - start))) {
+        start += BLOCK;
       }
+      int end = start;
+      while (end < length && !isZero(segment, end, Math.min(BLOCK, length - end))) {
+        end += BLOCK;
+      }
+      end = Math.min(end, length);
+      if (start < end) {
+        out.write(offset + start, buffer.slice(start, end - start));
+      }
+      block = end;
+    }
+  }
+
+  /**
+   * A writer thread with two window buffers: the caller fills a free buffer and submits it; the
+   * thread writes it and frees it again. The first write failure is rethrown by the next call.
+   */
+  private static final class RawWriter implements AutoCloseable {
+    private record Job(long offset, ByteBuffer buffer) {}
+
+    private static final Job END = new Job(-1, null);
+
+    private final java.util.concurrent.BlockingQueue<ByteBuffer> free = new java.util.concurrent.ArrayBlockingQueue<>(2);
+    private final java.util.concurrent.BlockingQueue<Job> jobs = new java.util.concurrent.ArrayBlockingQueue<>(2);
+    private final Thread thread;
+    private volatile IOException failure;
+
+    RawWriter(DiskFile out) {
+      free.add(ByteBuffer.allocateDirect(WINDOW));
+      free.add(ByteBuffer.allocateDirect(WINDOW));
+      thread = Thread.ofPlatform().daemon().name("vmdk-export-writer").start(() -> {
+        try {
+          for (Job job = jobs.take(); job != END; job = jobs.take()) {
+            if (failure == null) {
+              try {
+                writeNonZero(out, job.offset(), job.buffer());
+              } catch (IOException e) {
+                failure = e;
+              }
+            }
+            free.put(job.buffer());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+
+    ByteBuffer freeBuffer() throws IOException {
+      checkFailure();
+      try {
+        return free.take();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("export interrupted");
+      }
+    }
+
+    void submit(long offset, ByteBuffer buffer) throws IOException {
+      try {
+        jobs.put(new Job(offset, buffer));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("export interrupted");
+      }
+    }
+
+    private void checkFailure() throws IOException {
+      if (failure != null) {
+        throw failure;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        jobs.put(END);
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("export interrupted");
+      }
+      checkFailure();
     }
   }
 

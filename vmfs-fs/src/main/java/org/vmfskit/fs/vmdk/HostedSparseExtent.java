@@ -127,6 +127,8 @@ final class HostedSparseExtent implements Extent {
   public void map(long offset, int units, int unitBytes, long[] fileOffsets, short[] owners, int at, short self)
       throws IOException {
     int unitsPerGrain = grainBytes / unitBytes;
+    int currentGdi = -1;
+    int[] table = null;
     int i = 0;
     while (i < units) {
       long position = offset + (long) i * unitBytes;
@@ -135,7 +137,11 @@ final class HostedSparseExtent implements Extent {
       int gti = (int) (grain % header.numGtesPerGt());
       int firstUnit = (int) (position % grainBytes / unitBytes);
       int inGrain = Math.min(units - i, unitsPerGrain - firstUnit);
-      long entry = gd[gdi] == 0 ? 0 : Integer.toUnsignedLong(table(gdi)[gti]);
+      if (gd[gdi] != 0 && gdi != currentGdi) {
+        table = table(gdi);
+        currentGdi = gdi;
+      }
+      long entry = gd[gdi] == 0 ? 0 : Integer.toUnsignedLong(table[gti]);
       if (entry != 0) {
         long base;
         if (entry == 1 && header.zeroGrains()) {

@@ -122,6 +122,8 @@ final class SeSparseExtent implements Extent {
   public void map(long offset, int units, int unitBytes, long[] fileOffsets, short[] owners, int at, short self)
       throws IOException {
     int unitsPerGrain = GRAIN_BYTES / unitBytes;
+    int currentGdi = -1;
+    long[] table = null;
     int i = 0;
     while (i < units) {
       long position = offset + (long) i * unitBytes;
@@ -134,8 +136,11 @@ final class SeSparseExtent implements Extent {
         i = (int) Math.min(units, i + (spanEnd - position) / unitBytes);
         continue;
       }
-      int gti = (int) (grain % SeSparseHeader.GT_ENTRIES);
-      long entry = table(gdi)[gti];
+      if (gdi != currentGdi) {
+        table = table(gdi);
+        currentGdi = gdi;
+      }
+      long entry = table[(int) (grain % SeSparseHeader.GT_ENTRIES)];
       if (entry != 0) {
         long base = (entry >>> 60) == 3 ? grainOffset(entry) + (long) firstUnit * unitBytes : ZERO;
         for (int u = 0; u < inGrain; u++) {
