@@ -42,8 +42,12 @@ final class HostedSparseExtent implements Extent {
     this.grainBytes = (int) header.grainBytes();
   }
 
-  /** Opens a KDMV file, reading the footer when the GD is at the end, and checks its GD. */
-  static HostedSparseExtent open(DiskFile file) throws IOException {
+  /**
+   * Opens a KDMV file, reading the footer when the GD is at the end, and checks its GD; the
+   * embedded descriptor is parsed only when {@code embedded} (the file was opened as a disk, not as
+   * an extent named by a text descriptor).
+   */
+  static HostedSparseExtent open(DiskFile file, boolean withDescriptor) throws IOException {
     long size = file.size();
     KdmvHeader header = KdmvHeader.decode(
         Extent.readStructure(file, 0, java.nio.ByteBuffer.allocate(KdmvHeader.SIZE), "KdmvHeader"), 0);
@@ -51,7 +55,7 @@ final class HostedSparseExtent implements Extent {
       header = readFooter(file, size);
     }
     Descriptor embedded = null;
-    if (header.descriptorOffset() != 0 && header.descriptorSize() != 0) {
+    if (withDescriptor && header.descriptorOffset() != 0 && header.descriptorSize() != 0) {
       long at = header.descriptorOffset() * 512;
       ByteBuffer raw = Extent.readStructure(file, at, ByteBuffer.allocate((int) header.descriptorSize() * 512),
           "KdmvDescriptor");

@@ -40,7 +40,7 @@ record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean e
             file.close();
             file = store.open(path, false);
           }
-          HostedSparseExtent extent = HostedSparseExtent.open(file);
+          HostedSparseExtent extent = HostedSparseExtent.open(file, true);
           keep = true;
           Descriptor embedded = extent.embeddedDescriptor();
           return new Layer(path, embedded, List.of(extent), true, embedded.toText());
@@ -95,7 +95,7 @@ record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean e
         case FLAT, VMFS -> new FlatExtent(file, Math.max(0, line.offsetSectors()) * 512, sizeBytes);
         case VMFSSPARSE -> CowdExtent.open(file);
         case SESPARSE -> SeSparseExtent.open(file);
-        case SPARSE -> HostedSparseExtent.open(file);
+        case SPARSE -> HostedSparseExtent.open(file, false);
         case ZERO, VMFSRDM, VMFSRAW ->
             throw new UnsupportedFormatException(where, 0, line.type() + " extents are not supported");
       };

@@ -127,8 +127,9 @@ class OracleTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"monolithicSparse", "streamOptimized"})
-  void qemuMadeKdmv_readsLikeQemuRaw(String subformat) throws Exception {
+  @ValueSource(strings = {"monolithicSparse", "streamOptimized", "monolithicFlat", "twoGbMaxExtentSparse",
+      "twoGbMaxExtentFlat"})
+  void qemuMadeVmdk_readsLikeQemuRaw(String subformat) throws Exception {
     assumeTrue(Oracles.toolAvailable("qemu-img"), "qemu-img not installed");
     SplittableRandom random = new SplittableRandom(3);
     byte[] raw = new byte[(int) CAPACITY];
