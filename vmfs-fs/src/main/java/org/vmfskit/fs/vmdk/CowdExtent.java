@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.vmfskit.fs.format.Corrupt;
+import org.vmfskit.fs.format.CorruptStructureException;
 
 /**
  * A vmfsSparse (COWD) extent: header, grain directory at {@code gdOffset}, then an append-only
@@ -33,6 +34,8 @@ final class CowdExtent implements Extent {
   private final Int2ObjectLinkedOpenHashMap<int[]> tables = new Int2ObjectLinkedOpenHashMap<>();
   private long fileSize;
   private boolean headerDirty;
+  /** Reused for loading grain tables. */
+  private final ByteBuffer gtBuffer = ByteBuffer.allocateDirect(GT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
 
   private CowdExtent(DiskFile file, CowdHeader header, int[] rawGd, long fileSize) {
     this.file = file;
@@ -108,7 +111,7 @@ final class CowdExtent implements Extent {
       long spanEnd = (gdi + 1L) * CowdHeader.GT_ENTRIES * grainBytes;
       int spanUnits = (int) Math.min(units - i, (spanEnd - position) / unitBytes);
       if (rawGd[gdi] != 0) {
-        claimSpan(table(gdi), position, spanUnits, unitBytes, fileOffsets, owners, at + i, self);
+        claimSpan(gdi, table(gdi), position, spanUnits, unitBytes, fileOffsets, owners, at + i, self);
       }
       i += spanUnits;
       position += (long) spanUnits * unitBytes;
@@ -116,27 +119,42 @@ final class CowdExtent implements Extent {
   }
 
   /** Claims the units of one grain table's span; the common grain == unit case is one tight loop. */
-  private void claimSpan(int[] table, long position, int units, int unitBytes, long[] fileOffsets,
-      short[] owners, int at, short self) {
+  private void claimSpan(int gdi, int[] table, long position, int units, int unitBytes, long[] fileOffsets,
+      short[] owners, int at, short self) throws CorruptStructureException {
     int firstEntry = (int) (position / grainBytes % CowdHeader.GT_ENTRIES);
     if (unitBytes == grainBytes) {
       for (int k = 0; k < units; k++) {
         int entry = table[firstEntry + k];
         if (entry != 0 && owners[at + k] == UNRESOLVED) {
           owners[at + k] = self;
-          fileOffsets[at + k] = Integer.toUnsignedLong(entry) * 512;
+          fileOffsets[at + k] = checked(gdi, firstEntry + k, entry) * 512;
         }
       }
       return;
     }
     for (int k = 0; k < units; k++) {
       long p = position + (long) k * unitBytes;
-      int entry = table[(int) (p / grainBytes % CowdHeader.GT_ENTRIES)];
+      int gti = (int) (p / grainBytes % CowdHeader.GT_ENTRIES);
+      int entry = table[gti];
       if (entry != 0 && owners[at + k] == UNRESOLVED) {
         owners[at + k] = self;
-        fileOffsets[at + k] = Integer.toUnsignedLong(entry) * 512 + p % grainBytes;
+        fileOffsets[at + k] = checked(gdi, gti, entry) * 512 + p % grainBytes;
       }
     }
+  }
+
+  /**
+   * Returns a non-zero GT entry as a sector after checking that its grain lies in the append-only
+   * area and inside the file; entries are checked when used, not when their table is loaded.
+   */
+  private long checked(int gdi, int gti, int rawEntry) throws CorruptStructureException {
+    long sector = Integer.toUnsignedLong(rawEntry);
+    long lastValid = fileSize / 512 - header.grainSize();
+    if (sector < dataStartSector || sector > lastValid) {
+      throw Corrupt.defect(GT, Integer.toUnsignedLong(rawGd[gdi]) * 512 + gti * 4L, "entry " + gti,
+          "grain outside the file", "sector " + dataStartSector + ".." + lastValid, sector);
+    }
+    return sector;
   }
 
   @Override
@@ -220,8 +238,9 @@ final class CowdExtent implements Extent {
     int[] table = table(gdi);
     if (table[gti] == 0) {
       table[gti] = (int) allocateSectors(header.grainSize());
+      return Integer.toUnsignedLong(table[gti]) * 512;
     }
-    return Integer.toUnsignedLong(table[gti]) * 512;
+    return checked(gdi, gti, table[gti]) * 512;
   }
 
   private long allocateSectors(long sectors) throws IOException {
@@ -253,17 +272,9 @@ final class CowdExtent implements Extent {
       return table;
     }
     long gtOffset = Integer.toUnsignedLong(rawGd[gdi]) * 512;
-    ByteBuffer raw = Extent.readStructure(file, gtOffset, ByteBuffer.allocate(GT_BYTES), GT);
+    Extent.readStructure(file, gtOffset, gtBuffer.clear(), GT);
     table = new int[CowdHeader.GT_ENTRIES];
-    long lastValid = fileSize / 512 - header.grainSize();
-    for (int i = 0; i < table.length; i++) {
-      table[i] = raw.getInt(i * 4);
-      long sector = Integer.toUnsignedLong(table[i]);
-      if (sector != 0 && (sector < dataStartSector || sector > lastValid)) {
-        throw Corrupt.defect(GT, gtOffset + i * 4L, "entry " + i, "grain outside the file",
-            "sector " + dataStartSector + ".." + lastValid, sector);
-      }
-    }
+    gtBuffer.asIntBuffer().get(table);
     if (tables.size() >= MAX_CACHED_GTS) {
       tables.removeFirst();
     }

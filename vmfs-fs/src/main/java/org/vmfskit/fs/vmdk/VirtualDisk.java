@@ -66,7 +66,8 @@ public final class VirtualDisk implements Closeable {
   private final long[] extentStart;
   private final ChainIndex index;
   private final long capacity;
-  private final boolean writable;
+  /** False once opened read-only or once a delta has been taken on top of this disk. */
+  private boolean writable;
   private Descriptor topDescriptor;
   private boolean cidUpdated;
 
@@ -179,7 +180,7 @@ public final class VirtualDisk implements Closeable {
   /**
    * Creates a delta {@code path} (ending in {@code .vmdk}) on top of {@code parent}'s top layer,
    * with {@code parentCID} = the parent's current CID and a new random CID, and returns the new
-   * chain opened writable. {@code parent} should not be written afterwards.
+   * chain opened writable. {@code parent} becomes read-only: further writes to it fail.
    */
   public static VirtualDisk createDelta(VirtualDisk parent, String path, DeltaFormat format) throws IOException {
     checkNotNull(parent, "parent");
@@ -188,6 +189,8 @@ public final class VirtualDisk implements Closeable {
     String parentPath;
     synchronized (parent) {
       parent.flush();
+      // The parent is frozen from now on: writing it would change data under the new child.
+      parent.writable = false;
       parentDescriptor = parent.topDescriptor;
       parentPath = parent.layers.getFirst().path();
     }

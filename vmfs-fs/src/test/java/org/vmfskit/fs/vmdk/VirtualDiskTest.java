@@ -1,6 +1,7 @@
 package org.vmfskit.fs.vmdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
@@ -61,6 +62,7 @@ class VirtualDiskTest {
     VirtualDisk child = VirtualDisk.createDelta(base, "vm/a-000001.vmdk", VirtualDisk.DeltaFormat.VMFS_SPARSE);
     base.close();
     long childCid = child.descriptor().cid();
+    assertThatThrownBy(() -> base.write(0, ByteBuffer.wrap(new byte[1]))).isInstanceOf(IllegalStateException.class);
     assertThat(child.descriptor().parentCid()).isEqualTo(baseCid);
     assertThat(child.descriptor().parentFileNameHint()).contains("a.vmdk");
     child.write(12345, ByteBuffer.wrap(new byte[] {1, 2, 3}));
