@@ -60,9 +60,9 @@ class VirtualDiskTest {
     VirtualDisk base = VirtualDisk.createBase(store, "vm/a.vmdk", 4 << 20, DiskStore.Allocation.THIN);
     long baseCid = base.descriptor().cid();
     VirtualDisk child = VirtualDisk.createDelta(base, "vm/a-000001.vmdk", VirtualDisk.DeltaFormat.VMFS_SPARSE);
+    assertThatThrownBy(() -> base.write(0, ByteBuffer.wrap(new byte[1]))).isInstanceOf(IllegalStateException.class);
     base.close();
     long childCid = child.descriptor().cid();
-    assertThatThrownBy(() -> base.write(0, ByteBuffer.wrap(new byte[1]))).isInstanceOf(IllegalStateException.class);
     assertThat(child.descriptor().parentCid()).isEqualTo(baseCid);
     assertThat(child.descriptor().parentFileNameHint()).contains("a.vmdk");
     child.write(12345, ByteBuffer.wrap(new byte[] {1, 2, 3}));
