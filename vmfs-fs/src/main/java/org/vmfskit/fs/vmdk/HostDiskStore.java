@@ -1,0 +1,267 @@
+package org.vmfskit.fs.vmdk;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.ReadOnlyFileSystemException;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A {@link DiskStore} over a directory of a {@link java.nio.file.FileSystem} (the default one or
+ * jimfs). Store paths are slash-separated and relative to the root directory; a leading slash is
+ * ignored. An absolute ESXi name {@code /vmfs/volumes/<label or uuid>/rest} resolves to {@code rest}
+ * relative to the root, so a datastore copied to the host keeps working as the root of a store.
+ */
+public final class HostDiskStore implements DiskStore {
+
+  private static final String VOLUMES_PREFIX = "/vmfs/volumes/";
+
+  private final Path root;
+  private final boolean readOnly;
+
+  private HostDiskStore(Path root, boolean readOnly) {
+    this.root = checkNotNull(root, "root");
+    this.readOnly = readOnly;
+  }
+
+  /** Returns a writable store rooted at {@code root}, which must be a directory. */
+  public static HostDiskStore of(Path root) {
+    checkArgument(Files.isDirectory(root), "%s is not a directory", root);
+    return new HostDiskStore(root, false);
+  }
+
+  /** Returns a store rooted at {@code root} that refuses every write. */
+  public static HostDiskStore readOnly(Path root) {
+    checkArgument(Files.isDirectory(root), "%s is not a directory", root);
+    return new HostDiskStore(root, true);
+  }
+
+  /** Returns the host path of a store path. */
+  public Path hostPath(String path) {
+    String relative = stripVolume(path);
+    while (relative.startsWith("/")) {
+      relative = relative.substring(1);
+    }
+    return relative.isEmpty() ? root : root.resolve(relative);
+  }
+
+  @Override
+  public DiskFile open(String path, boolean writable) throws IOException {
+    checkArgument(!writable || !readOnly, "store %s is read-only", root);
+    Path file = hostPath(path);
+    FileChannel channel =
+        writable
+            ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            : FileChannel.open(file, StandardOpenOption.READ);
+    return new HostDiskFile(channel, file.toString(), !writable);
+  }
+
+  @Override
+  public DiskFile create(String path) throws IOException {
+    return create(path, 0, Allocation.THIN);
+  }
+
+  @Override
+  public DiskFile create(String path, long size, Allocation allocation) throws IOException {
+    checkArgument(size >= 0, "negative size %s", size);
+    ensureWritable();
+    Path file = hostPath(path);
+    Set<StandardOpenOption> options =
+        EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    if (allocation == Allocation.THIN) {
+      options.add(StandardOpenOption.SPARSE);
+    }
+    HostDiskFile disk = new HostDiskFile(FileChannel.open(file, options), file.toString(), false);
+    try {
+      switch (allocation) {
+        case THIN, ZEROED_THICK -> disk.setSize(size);
+        case EAGER_ZEROED_THICK -> disk.writeZeros(0, size);
+      }
+    } catch (IOException | RuntimeException e) {
+      disk.close();
+      throw e;
+    }
+    return disk;
+  }
+
+  @Override
+  public boolean exists(String path) {
+    return Files.exists(hostPath(path));
+  }
+
+  @Override
+  public void delete(String path) throws IOException {
+    ensureWritable();
+    Files.delete(hostPath(path));
+  }
+
+  @Override
+  public void rename(String from, String to) throws IOException {
+    ensureWritable();
+    Files.move(hostPath(from), hostPath(to));
+  }
+
+  @Override
+  public List<String> list(String directory) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (Stream<Path> entries = Files.list(hostPath(directory))) {
+      entries.forEach(p -> names.add(p.getFileName().toString()));
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Override
+  public String resolve(String from, String reference) {
+    checkNotNull(reference, "reference");
+    if (reference.startsWith("/")) {
+      return normalize(stripVolume(reference));
+    }
+    int slash = from.lastIndexOf('/');
+    String directory = slash < 0 ? "" : from.substring(0, slash + 1);
+    return normalize(directory + reference);
+  }
+
+  @Override
+  public boolean isReadOnly() {
+    return readOnly;
+  }
+
+  @Override
+  public String toString() {
+    return "HostDiskStore[" + root + "]";
+  }
+
+  private void ensureWritable() {
+    if (readOnly) {
+      throw new ReadOnlyFileSystemException();
+    }
+  }
+
+  /** Strips {@code /vmfs/volumes/<name>/}, leaving the path inside the volume. */
+  private static String stripVolume(String path) {
+    if (!path.startsWith(VOLUMES_PREFIX)) {
+      return path;
+    }
+    int slash = path.indexOf('/', VOLUMES_PREFIX.length());
+    return slash < 0 ? "" : path.substring(slash + 1);
+  }
+
+  private static String normalize(String path) {
+    List<String> parts = new ArrayList<>();
+    for (String part : path.split("/")) {
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        if (!parts.isEmpty()) {
+          parts.removeLast();
+        }
+      } else {
+        parts.add(part);
+      }
+    }
+    return String.join("/", parts);
+  }
+
+  /** A host file reached with positional channel I/O only. */
+  static final class HostDiskFile implements DiskFile {
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    private final FileChannel channel;
+    private final String name;
+    private final boolean readOnly;
+
+    HostDiskFile(FileChannel channel, String name, boolean readOnly) {
+      this.channel = channel;
+      this.name = name;
+      this.readOnly = readOnly;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return channel.size();
+    }
+
+    @Override
+    public void readFully(long offset, ByteBuffer dst) throws IOException {
+      long position = offset;
+      while (dst.hasRemaining()) {
+        int n = channel.read(dst, position);
+        if (n < 0) {
+          throw new java.io.EOFException(
+              "%s: read of %d bytes at 0x%x passes the end of the file (0x%x)"
+                  .formatted(name, dst.remaining(), position, channel.size()));
+        }
+        position += n;
+      }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+      checkWritable();
+      long position = offset;
+      while (src.hasRemaining()) {
+        position += channel.write(src, position);
+      }
+    }
+
+    @Override
+    public void setSize(long newSize) throws IOException {
+      checkWritable();
+      long size = channel.size();
+      if (newSize < size) {
+        channel.truncate(newSize);
+      } else if (newSize > size) {
+        // Writing the last byte extends the file sparsely; FileChannel cannot grow otherwise.
+        channel.write(ByteBuffer.allocate(1), newSize - 1);
+      }
+    }
+
+    @Override
+    public void allocate(long newSize) throws IOException {
+      setSize(Math.max(newSize, channel.size()));
+    }
+
+    void writeZeros(long offset, long length) throws IOException {
+      ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(ZERO_CHUNK, Math.max(length, 1)));
+      long done = 0;
+      while (done < length) {
+        zeros.clear().limit((int) Math.min(zeros.capacity(), length - done));
+        write(offset + done, zeros);
+        done += zeros.limit();
+      }
+    }
+
+    @Override
+    public boolean isReadOnly() {
+      return readOnly;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+
+    private void checkWritable() throws IOException {
+      if (readOnly) {
+        throw new java.nio.file.AccessDeniedException(name, null, "opened read-only");
+      }
+    }
+  }
+}

@@ -1,0 +1,255 @@
+package org.vmfskit.fs.vmdk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The virtual-disk benchmark run by {@code bench/vmdk-bench.sh}: a 1 GiB random base plus a
+ * vmfsSparse delta (grain 512 bytes) in which 26 214 random 4 KiB writes at 512-byte-aligned
+ * offsets rewrite about 10 % of the disk; then export to raw (ours, qemu-img, cp) and sequential
+ * chain reads at depths 1, 8 and 32. Usage: {@code VmdkBench <work dir> <RESULTS.md>}.
+ */
+public final class VmdkBench {
+
+  private static final long CAPACITY = 1L << 30;
+  private static final int WRITES = 26_214;
+  private static final int RUNS = 3;
+
+  private VmdkBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    Path results = Path.of(args[1]);
+    Files.createDirectories(dir);
+    HostDiskStore store = HostDiskStore.of(dir);
+    if (!store.exists("bench-000032.vmdk")) {
+      setUp(store);
+    }
+    if (args.length > 2 && args[2].equals("quick")) {
+      System.out.printf("export %.3f s%n", median(() -> timeExport(store), dir.resolve("ours.raw")));
+      for (int depth : new int[] {1, 8, 32}) {
+        String top = "bench-%06d.vmdk".formatted(depth);
+        System.out.printf("depth %d: %.3f s%n", depth, median(() -> timeRead(store, top), null));
+        long t0 = System.nanoTime();
+        try (VirtualDisk disk = VirtualDisk.open(store, top, false)) {
+          long t1 = System.nanoTime();
+          readAll(disk);
+          long t2 = System.nanoTime();
+          readAll(disk);
+          long t3 = System.nanoTime();
+          try (VirtualDisk again = VirtualDisk.open(store, top, false)) {
+            long b0 = System.nanoTime();
+            for (long r = 0; r < again.capacity() / ChainIndex.REGION_BYTES; r++) {
+              again.region(r);
+            }
+            System.out.printf("  index build %.3f%n", (System.nanoTime() - b0) / 1e9);
+          }
+          System.out.printf("  open %.3f first %.3f second %.3f%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
+        }
+      }
+      return;
+    }
+    List<String> rows = new ArrayList<>();
+    double cp = median(() -> timeProcess(dir, "cp", "bench-flat.vmdk", "cp.out"), dir.resolve("cp.out"));
+    double ours = median(() -> timeExport(store), dir.resolve("ours.raw"));
+    double qemu = timeProcess(dir, "qemu-img", "convert", "-f", "vmdk", "-O", "raw", "bench-000001.vmdk", "qemu.raw");
+    boolean same = Arrays.equals(hash(dir.resolve("qemu.raw")), hash(exportOnce(store)));
+    Files.deleteIfExists(dir.resolve("qemu.raw"));
+    Files.deleteIfExists(dir.resolve("ours.raw"));
+    rows.add(row("`cp` of the 1 GiB flat file", cp, cp));
+    rows.add(row("vmfskit `exportRaw` (base + 10 % COWD delta)", ours, cp));
+    rows.add(row("`qemu-img convert -f vmdk -O raw` (same chain)", qemu, cp));
+    List<String> depthRows = new ArrayList<>();
+    double cold1 = 0;
+    double warm1 = 0;
+    double coldRatio = 0;
+    double warmRatio = 0;
+    for (int depth : new int[] {1, 8, 32}) {
+      String top = "bench-%06d.vmdk".formatted(depth);
+      double cold = median(() -> timeRead(store, top), null);
+      double warm = median(() -> timeWarmRead(store, top), null);
+      if (depth == 1) {
+        cold1 = cold;
+        warm1 = warm;
+      }
+      coldRatio = cold1 / cold;
+      warmRatio = warm1 / warm;
+      depthRows.add("| %d | %d | %.3f | %.2f | %.2f | %.3f | %.2f | %.2f |".formatted(depth, depth + 1, cold,
+          1.0 / cold, coldRatio, warm, 1.0 / warm, warmRatio));
+    }
+    String section = """
+        ## Virtual disks (issue 3)
+
+        Run by `bench/vmdk-bench.sh` on %s (%d cores, JDK %s), warm page cache, no fsync, median of %d
+        runs except qemu-img (one run). Chain: 1 GiB random `vmfs` base + vmfsSparse delta, grain 512 bytes,
+        %d random 4 KiB writes at 512-byte-aligned offsets (%.1f MiB of grains). Our export equals
+        qemu-img's output: **%s**.
+
+        ### Flatten to raw
+
+        | Operation | Seconds | × cp |
+        |---|---|---|
+        %s
+
+        ### Sequential read of the whole disk through `VirtualDisk` (8 MiB reads)
+
+        Deltas = number of deltas above the base; the deltas above the first each hold 100 random 4 KiB
+        writes. *Cold* = a fresh open, so the first pass also builds the merged index (reading every
+        layer's grain tables once); *warm* = a second pass over the same open disk (index cached).
+
+        | Deltas | Layers | Cold s | Cold GiB/s | Cold vs depth 1 | Warm s | Warm GiB/s | Warm vs depth 1 |
+        |---|---|---|---|---|---|---|---|
+        %s
+
+        Targets: export within 2× `cp` (%s); depth-32 reads ≥ 0.9× depth-1 throughput (cold: %s; warm: %s).
+        """.formatted(java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors(),
+            Runtime.version(), RUNS, WRITES, deltaMiB(store), same ? "yes" : "NO",
+            String.join("\n", rows), String.join("\n", depthRows),
+            ours <= 2 * cp ? "met: %.2f×".formatted(ours / cp) : "missed: %.2f×".formatted(ours / cp),
+            verdict(coldRatio), verdict(warmRatio));
+    writeSection(results, section);
+    System.out.println(section);
+  }
+
+  private static String verdict(double ratio) {
+    return (ratio >= 0.9 ? "met: %.2f×" : "missed: %.2f×").formatted(ratio);
+  }
+
+  private static double timeWarmRead(HostDiskStore store, String top) throws IOException {
+    try (VirtualDisk disk = VirtualDisk.open(store, top, false)) {
+      readAll(disk);
+      long start = System.nanoTime();
+      readAll(disk);
+      return (System.nanoTime() - start) / 1e9;
+    }
+  }
+
+  private static String row(String name, double seconds, double cp) {
+    return "| %s | %.3f | %.2f |".formatted(name, seconds, seconds / cp);
+  }
+
+  private static double deltaMiB(HostDiskStore store) throws IOException {
+    try (VirtualDisk disk = VirtualDisk.open(store, "bench-000001.vmdk", false)) {
+      return disk.info().chain().getFirst().allocatedBytes() / 1048576.0;
+    }
+  }
+
+  private static void setUp(HostDiskStore store) throws IOException {
+    SplittableRandom random = new SplittableRandom(2026);
+    VirtualDisk disk = VirtualDisk.createBase(store, "bench.vmdk", CAPACITY, DiskStore.Allocation.THIN);
+    byte[] chunk = new byte[8 << 20];
+    for (long at = 0; at < CAPACITY; at += chunk.length) {
+      random.nextBytes(chunk);
+      disk.write(at, ByteBuffer.wrap(chunk));
+    }
+    for (int depth = 1; depth <= 32; depth++) {
+      VirtualDisk child = VirtualDisk.createDelta(disk, "bench-%06d.vmdk".formatted(depth),
+          VirtualDisk.DeltaFormat.VMFS_SPARSE);
+      disk.close();
+      disk = child;
+      byte[] data = new byte[4096];
+      for (int i = 0; i < (depth == 1 ? WRITES : 100); i++) {
+        random.nextBytes(data);
+        long offset = random.nextLong((CAPACITY - data.length) / 512) * 512;
+        disk.write(offset, ByteBuffer.wrap(data));
+      }
+    }
+    disk.close();
+  }
+
+  private interface Timed {
+    double run() throws Exception;
+  }
+
+  private static double median(Timed timed, Path cleanup) throws Exception {
+    double[] times = new double[RUNS];
+    for (int i = 0; i < RUNS; i++) {
+      if (cleanup != null) {
+        Files.deleteIfExists(cleanup);
+      }
+      times[i] = timed.run();
+    }
+    if (cleanup != null) {
+      Files.deleteIfExists(cleanup);
+    }
+    Arrays.sort(times);
+    return times[RUNS / 2];
+  }
+
+  private static double timeProcess(Path dir, String... command) throws Exception {
+    long start = System.nanoTime();
+    Oracles.Result result = Oracles.run(dir, command);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (result.exit() != 0) {
+      throw new IOException(String.join(" ", command) + ": " + result.output());
+    }
+    return seconds;
+  }
+
+  private static double timeExport(HostDiskStore store) throws IOException {
+    long start = System.nanoTime();
+    exportOnce(store);
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static Path exportOnce(HostDiskStore store) throws IOException {
+    Files.deleteIfExists(store.hostPath("ours.raw"));
+    try (VirtualDisk disk = VirtualDisk.open(store, "bench-000001.vmdk", false);
+        DiskFile out = store.create("ours.raw")) {
+      disk.exportRaw(out);
+    }
+    return store.hostPath("ours.raw");
+  }
+
+  private static void readAll(VirtualDisk disk) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(8 << 20);
+    for (long at = 0; at < disk.capacity(); at += buffer.capacity()) {
+      buffer.clear();
+      disk.read(at, buffer);
+    }
+  }
+
+  private static double timeRead(HostDiskStore store, String top) throws IOException {
+    long start = System.nanoTime();
+    try (VirtualDisk disk = VirtualDisk.open(store, top, false)) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(8 << 20);
+      for (long at = 0; at < disk.capacity(); at += buffer.capacity()) {
+        buffer.clear();
+        disk.read(at, buffer);
+      }
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static byte[] hash(Path file) throws Exception {
+    java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+    try (var channel = java.nio.channels.FileChannel.open(file)) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(8 << 20);
+      while (channel.read(buffer.clear()) > 0) {
+        digest.update(buffer.flip());
+      }
+    }
+    return digest.digest();
+  }
+
+  /** Replaces (or appends) the section under {@code ## Virtual disks (issue 3)}, keeping the others. */
+  private static void writeSection(Path results, String section) throws IOException {
+    String heading = "## Virtual disks (issue 3)";
+    String text = Files.exists(results) ? Files.readString(results) : "# Benchmark results\n\n";
+    int start = text.indexOf(heading);
+    if (start < 0) {
+      text = text.stripTrailing() + "\n\n" + section;
+    } else {
+      int next = text.indexOf("\n## ", start + heading.length());
+      text = text.substring(0, start) + section + (next < 0 ? "" : text.substring(next + 1));
+    }
+    Files.writeString(results, text, StandardCharsets.UTF_8);
+  }
+}
