@@ -47,8 +47,10 @@ public final class VmfsCli {
     this.out = out;
     this.err = err;
     this.interactive = interactive;
-    for (Command command : VolumeCommands.all()) {
-      commands.put(command.name(), command);
+    for (List<Command> group : List.of(VolumeCommands.all(), DiskCommands.all())) {
+      for (Command command : group) {
+        commands.put(command.name(), command);
+      }
     }
   }
 

@@ -1,0 +1,262 @@
+package org.vmfskit.cli;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Locale;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.vmdk.DiskFile;
+import org.vmfskit.fs.vmdk.DiskStore;
+import org.vmfskit.fs.vmdk.HostDiskStore;
+import org.vmfskit.fs.vmdk.VirtualDisk;
+import org.vmfskit.fs.vmdk.VmfsDiskStore;
+
+/**
+ * The {@code vmfs disk} commands: create, info, read, write and export VMware virtual disks that
+ * live in a datastore image, or with {@code --host} in a host directory (IMAGE is then the
+ * directory and PATH is relative to it).
+ */
+final class DiskCommands {
+
+  private static final int CHUNK = 8 << 20;
+
+  private DiskCommands() {}
+
+  static List<Command> all() {
+    return List.of(new Create(), new Info(), new Read(), new Write(), new Export());
+  }
+
+  private static Option host() {
+    return VolumeCommands.flag(null, "host", "IMAGE is a host directory holding the disk files, not a datastore image");
+  }
+
+  /** An open store and whatever must be closed with it. */
+  private record OpenStore(DiskStore store, Closeable owner) implements Closeable {
+    @Override
+    public void close() throws IOException {
+      if (owner != null) {
+        owner.close();
+      }
+    }
+  }
+
+  private static OpenStore open(CommandLine line, boolean writable) throws IOException {
+    Path location = Path.of(line.getArgs()[0]);
+    if (line.hasOption("host")) {
+      if (!Files.isDirectory(location)) {
+        throw new java.nio.file.NotDirectoryException(location.toString());
+      }
+      return new OpenStore(writable ? HostDiskStore.of(location) : HostDiskStore.readOnly(location), null);
+    }
+    Vmfs vmfs = writable ? Images.openWritable(location) : Images.openReadOnly(location);
+    return new OpenStore(VmfsDiskStore.of(vmfs), vmfs);
+  }
+
+  private static long longOption(CommandLine line, String name, long fallback) throws UsageException {
+    return line.hasOption(name) ? Sizes.parse(line.getOptionValue(name), "--" + name) : fallback;
+  }
+
+  /** {@code vmfs disk create IMAGE PATH.vmdk --size SIZE [--type ...]}. */
+  static final class Create implements Command {
+    public String name() { return "disk create"; }
+    public String synopsis() { return "IMAGE PATH.vmdk --size SIZE [--type thin|zeroedthick|eagerzeroedthick] [--host]"; }
+    public String summary() { return "create a base disk (createType vmfs: descriptor plus -flat.vmdk)"; }
+    public int[] arity() { return new int[] {2, 2}; }
+
+    public Options options() {
+      return new Options().addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("capacity, e.g. 10G").get())
+          .addOption(VolumeCommands.valued("type", "TYPE", "thin (default), zeroedthick or eagerzeroedthick")).addOption(host());
+    }
+
+    public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
+      long size = Sizes.parse(line.getOptionValue("size"), "--size");
+      if (size <= 0 || size % 512 != 0) {
+        throw new UsageException("--size must be a positive multiple of 512 bytes");
+      }
+      DiskStore.Allocation allocation = switch (line.getOptionValue("type", "thin").toLowerCase(Locale.ROOT)) {
+        case "thin" -> DiskStore.Allocation.THIN;
+        case "zeroedthick" -> DiskStore.Allocation.ZEROED_THICK;
+        case "eagerzeroedthick" -> DiskStore.Allocation.EAGER_ZEROED_THICK;
+        default -> throw new UsageException("--type must be thin, zeroedthick or eagerzeroedthick");
+      };
+      try (OpenStore store = open(line, true);
+          VirtualDisk disk = VirtualDisk.createBase(store.store(), line.getArgs()[1], size, allocation)) {
+        context.out().printf("created %s: %s, %s%n", disk.path(), Sizes.human(disk.capacity()), line.getOptionValue("type", "thin"));
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs disk info IMAGE PATH.vmdk [--json]}. */
+  static final class Info implements Command {
+    public String name() { return "disk info"; }
+    public String synopsis() { return "IMAGE PATH.vmdk [--json] [--host]"; }
+    public String summary() { return "show a disk's chain: files, createTypes, CIDs, capacity, bytes allocated per layer"; }
+    public int[] arity() { return new int[] {2, 2}; }
+    public Options options() { return new Options().addOption(VolumeCommands.json()).addOption(host()); }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false)) {
+        VirtualDisk.Info info = disk.info();
+        if (line.hasOption("json")) {
+          java.util.List<java.util.Map<String, Object>> layers = new java.util.ArrayList<>();
+          for (VirtualDisk.LayerInfo layer : info.chain()) {
+            java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("path", layer.path());
+            row.put("createType", layer.createType());
+            row.put("cid", "%08x".formatted(layer.cid()));
+            row.put("parentCid", "%08x".formatted(layer.parentCid()));
+            row.put("parentFileNameHint", layer.parentFileNameHint().orElse(null));
+            row.put("extentFiles", layer.extentFiles());
+            row.put("allocatedBytes", layer.allocatedBytes());
+            layers.add(row);
+          }
+          java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
+          json.put("capacityBytes", info.capacityBytes());
+          json.put("chain", layers);
+          context.out().println(Json.write(json));
+          return VmfsCli.OK;
+        }
+        context.out().printf("capacity: %s (%d bytes), %d layer(s), top first:%n", Sizes.human(info.capacityBytes()), info.capacityBytes(), info.chain().size());
+        for (VirtualDisk.LayerInfo layer : info.chain()) {
+          context.out().printf("  %s  %s  CID %08x  parentCID %08x  %s allocated  extents %s%s%n", layer.path(), layer.createType(), layer.cid(),
+              layer.parentCid(), Sizes.human(layer.allocatedBytes()), layer.extentFiles(),
+              layer.parentFileNameHint().map(h -> "  parent " + h).orElse(""));
+        }
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs disk read IMAGE PATH.vmdk [--offset N] [--length N]}. */
+  static final class Read implements Command {
+    public String name() { return "disk read"; }
+    public String synopsis() { return "IMAGE PATH.vmdk [--offset N] [--length N] [--host]"; }
+    public String summary() { return "write guest bytes of the disk (through its whole chain) to standard output"; }
+    public int[] arity() { return new int[] {2, 2}; }
+
+    public Options options() {
+      return new Options().addOption(VolumeCommands.valued("offset", "N", "first byte, default 0"))
+          .addOption(VolumeCommands.valued("length", "N", "bytes to read, default to the end")).addOption(host());
+    }
+
+    public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
+      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false)) {
+        long offset = longOption(line, "offset", 0);
+        long length = longOption(line, "length", Math.max(0, disk.capacity() - offset));
+        if (offset > disk.capacity() || length > disk.capacity() - offset) {
+          throw new UsageException("range " + offset + "+" + length + " passes the disk's capacity (" + disk.capacity() + ")");
+        }
+        WritableByteChannel out = Channels.newChannel(context.out());
+        ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+        for (long done = 0; done < length; ) {
+          int n = (int) Math.min(CHUNK, length - done);
+          buffer.clear().limit(n);
+          disk.read(offset + done, buffer);
+          buffer.flip();
+          while (buffer.hasRemaining()) {
+            out.write(buffer);
+          }
+          done += n;
+        }
+        context.out().flush();
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs disk write IMAGE PATH.vmdk --offset N --from LOCALFILE}. */
+  static final class Write implements Command {
+    public String name() { return "disk write"; }
+    public String synopsis() { return "IMAGE PATH.vmdk --offset N --from LOCALFILE [--host]"; }
+    public String summary() { return "a guest write: LOCALFILE's bytes written into the disk's top layer at offset N"; }
+    public int[] arity() { return new int[] {2, 2}; }
+
+    public Options options() {
+      return new Options().addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
+          .addOption(Option.builder().longOpt("from").hasArg().argName("LOCALFILE").required().desc("host file with the bytes to write").get())
+          .addOption(host());
+    }
+
+    public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
+      long offset = longOption(line, "offset", 0);
+      Path from = Path.of(line.getOptionValue("from"));
+      try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ); OpenStore store = open(line, true);
+          VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], true)) {
+        long length = in.size();
+        if (offset < 0 || offset > disk.capacity() || length > disk.capacity() - offset) {
+          throw new UsageException("write of " + length + " bytes at " + offset + " passes the disk's capacity (" + disk.capacity() + ")");
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+        for (long done = 0; done < length; ) {
+          buffer.clear().limit((int) Math.min(CHUNK, length - done));
+          while (buffer.hasRemaining() && in.read(buffer, done + buffer.position()) > 0) {
+            // keep reading
+          }
+          buffer.flip();
+          int n = buffer.remaining();
+          disk.write(offset + done, buffer);
+          done += n;
+        }
+        disk.flush();
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs disk export IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse]}. */
+  static final class Export implements Command {
+    public String name() { return "disk export"; }
+    public String synopsis() { return "IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse] [--force] [--host]"; }
+    public String summary() { return "flatten the disk's chain into a host file: raw image, flat VMDK (OUT.vmdk + OUT-flat.vmdk) or monolithicSparse"; }
+    public int[] arity() { return new int[] {3, 3}; }
+
+    public Options options() {
+      return new Options().addOption(VolumeCommands.valued("format", "FORMAT", "raw (default), flat or monolithicSparse"))
+          .addOption(VolumeCommands.flag("f", "force", "overwrite OUT")).addOption(host());
+    }
+
+    public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
+      Path out = Path.of(line.getArgs()[2]).toAbsolutePath();
+      String format = line.getOptionValue("format", "raw");
+      if (!List.of("raw", "flat", "monolithicsparse").contains(format.toLowerCase(Locale.ROOT))) {
+        throw new UsageException("--format must be raw, flat or monolithicSparse");
+      }
+      if (Files.exists(out)) {
+        if (!line.hasOption("force")) {
+          throw new FileAlreadyExistsException(out.toString(), null, "already exists (use --force to overwrite)");
+        }
+        Files.delete(out);
+      }
+      HostDiskStore target = HostDiskStore.of(out.getParent());
+      String name = out.getFileName().toString();
+      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false)) {
+        switch (format.toLowerCase(Locale.ROOT)) {
+          case "raw" -> {
+            try (DiskFile file = target.create(name)) {
+              disk.exportRaw(file);
+            }
+          }
+          case "flat" -> disk.exportFlat(target, name).close();
+          default -> {
+            try (DiskFile file = target.create(name)) {
+              disk.exportMonolithicSparse(file);
+            }
+          }
+        }
+      }
+      return VmfsCli.OK;
+    }
+  }
+}
