@@ -302,7 +302,7 @@ class CorruptedVolumeTest {
   };
 
   static Stream<Long> seeds() {
-    return new SplittableRandom(20261123).longs(40).boxed();
+    return new SplittableRandom(20261123).longs(100).boxed();
   }
 
   @ParameterizedTest(name = "seed {0}")
@@ -314,6 +314,14 @@ class CorruptedVolumeTest {
     for (int i = 0; i < 1 + random.nextInt(4); i++) {
       long[] region = METADATA[random.nextInt(METADATA.length)];
       long offset = region[0] + random.nextLong(region[1]);
+      if (random.nextInt(3) == 0) {
+        // A whole random u32 at an aligned field: large counts, sizes and addresses.
+        long aligned = offset & ~3L;
+        int word = random.nextInt();
+        device.write(aligned, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(word).flip());
+        changes.add("u32 0x%x=0x%08x".formatted(aligned, word));
+        continue;
+      }
       int value = random.nextBoolean() ? random.nextInt(256) : (0xFF & (Images.raw(device, offset, 1)[0] ^ (1 << random.nextInt(8))));
       device.write(offset, ByteBuffer.wrap(new byte[] {(byte) value}));
       changes.add("0x%x=0x%02x".formatted(offset, value));
