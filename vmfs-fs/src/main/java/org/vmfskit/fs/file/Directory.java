@@ -38,16 +38,41 @@ final class Directory {
     }
     ByteBuffer buffer = ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN);
     List<Slot> slots = new ArrayList<>(content.length / DirEntry.SIZE);
+    List<Extent> extents = file.extents(0, content.length);
     for (int i = 0; i < content.length / DirEntry.SIZE; i++) {
       int offset = i * DirEntry.SIZE;
       if (DirEntry.isDeletedSlot(buffer, offset)) {
         slots.add(new Slot(i, null));
       } else {
-        // The entry's image offset is not tracked through the block map; name the directory and slot.
-        slots.add(new Slot(i, DirEntry.decode(buffer, offset, -1)));
+        // Messages name the entry's image offset, found through the directory's block map.
+        long deviceOffset = deviceOffsetOf(extents, offset);
+        DirEntry entry = DirEntry.decode(buffer, offset, deviceOffset);
+        checkFdAddress(file, entry, deviceOffset);
+        slots.add(new Slot(i, entry));
       }
     }
     return new Directory(file, slots);
+  }
+
+  /** Returns the image offset of content byte {@code offset}, or -1 when it lies in a hole. */
+  private static long deviceOffsetOf(List<Extent> extents, long offset) {
+    for (Extent extent : extents) {
+      if (offset >= extent.fileOffset() && offset < extent.fileOffset() + extent.length()) {
+        return extent.isHole() ? -1 : extent.deviceOffset() + (offset - extent.fileOffset());
+      }
+    }
+    return -1;
+  }
+
+  /** Rejects an entry naming an FD slot that {@code .fdc.sf} does not have. */
+  private static void checkFdAddress(VmfsFile file, DirEntry entry, long deviceOffset) throws IOException {
+    org.vmfskit.fs.volume.Volume volume = file.volume();
+    org.vmfskit.fs.format.FileDescriptorAddr address = org.vmfskit.fs.format.FileDescriptorAddr.decodeFd(entry.rawAddress(), "DirEntry", deviceOffset);
+    long ipe = volume.resourceHeader(org.vmfskit.fs.volume.ResourceKind.FILE_DESCRIPTOR).resourcesPerCluster();
+    if (address.resource() >= ipe || volume.fdIndexOf(address) >= volume.fdCount()) {
+      throw Corrupt.defect("DirEntry", deviceOffset < 0 ? -1 : deviceOffset + 4, "address", "address names no .fdc.sf slot",
+          "an index below " + volume.fdCount(), address);
+    }
   }
 
   VmfsFile file() {

@@ -285,6 +285,8 @@ public final class Vmfs implements Closeable {
       throw new FileSystemException(path, null, "illegal file name (1 to 127 bytes, no '/')");
     }
     Directory parent = directory(r.parent(), path);
+    // Begun before allocating, so a read-only volume refuses before its bitmap changes in memory.
+    MetadataTransaction txn = volume.begin();
     // Step 1: the FD, committed before anything names it.
     FileDescriptorAddr address = volume.fdAddressOf(volume.allocate(ResourceKind.FILE_DESCRIPTOR));
     long slot = volume.fdDeviceOffset(address);
@@ -294,7 +296,6 @@ public final class Vmfs implements Closeable {
     if (type == FileType.DIRECTORY) {
       fd = fd.withNlink(2);
     }
-    MetadataTransaction txn = volume.begin();
     volume.writeFd(txn, fd);
     txn.commit();
     VmfsFile file = new VmfsFile(volume, address, path);

@@ -53,6 +53,11 @@ public final class VmfsFile {
     return address;
   }
 
+  /** Returns the volume the file lives on. */
+  Volume volume() {
+    return volume;
+  }
+
   /** Returns the path the file was opened by. */
   public String path() {
     return path;

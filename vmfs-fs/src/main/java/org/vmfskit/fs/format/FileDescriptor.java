@@ -96,6 +96,23 @@ public record FileDescriptor(
     return data.clone();
   }
 
+  // Records compare arrays by reference; an FD equals its decoded copy only with content equality.
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof FileDescriptor o
+        && lock.equals(o.lock) && rawDescAddr == o.rawDescAddr && generation == o.generation && nlink == o.nlink
+        && type == o.type && flags == o.flags && size == o.size && blockSize == o.blockSize && numBlocks == o.numBlocks
+        && mtime == o.mtime && ctime == o.ctime && atime == o.atime && uid == o.uid && gid == o.gid && mode == o.mode
+        && zla == o.zla && numTbzBlocks == o.numTbzBlocks && numCowBlocks == o.numCowBlocks
+        && java.util.Arrays.equals(data, o.data);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Objects.hash(lock, rawDescAddr, generation, nlink, type, flags, size, blockSize, numBlocks, mtime, ctime, atime, uid, gid,
+        mode, zla, numTbzBlocks, numCowBlocks) + java.util.Arrays.hashCode(data);
+  }
+
   /**
    * Returns a new, empty live FD: nlink 1, size 0, resident (ZLA 4305), as ESXi starts small files.
    *

@@ -28,6 +28,17 @@ public record PointerBlock(int[] entries) {
     return entries.clone();
   }
 
+  // Records compare arrays by reference; a MAP equals its decoded copy only with content equality.
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof PointerBlock o && java.util.Arrays.equals(entries, o.entries);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Arrays.hashCode(entries);
+  }
+
   /** Returns the number of entries. */
   public int length() {
     return entries.length;
