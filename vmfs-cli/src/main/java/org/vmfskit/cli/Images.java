@@ -22,9 +22,12 @@ final class Images {
 
   private Images() {}
 
-  /** Opens {@code image} read-only. */
+  /** Opens {@code image} read-only; a {@code .gz} image is expanded to a working copy first. */
   static Vmfs openReadOnly(Path image) throws IOException {
     checkExists(image);
+    if (CompressedImages.isCompressed(image)) {
+      image = CompressedImages.expand(image);
+    }
     BlockDevice device = new ReadOnlyBlockDevice(FileChannelBlockDevice.openReadOnly(image));
     return openVolume(device);
   }
@@ -32,6 +35,9 @@ final class Images {
   /** Opens {@code image} for changes, refusing when another process holds it. */
   static Vmfs openWritable(Path image) throws IOException {
     checkExists(image);
+    if (CompressedImages.isCompressed(image)) {
+      throw new java.nio.file.FileSystemException(image.toString(), null, "a compressed image opens read-only; expand it first (gunzip -k)");
+    }
     FileChannel channel = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
     lock(channel, image);
     return openVolume(FileChannelBlockDevice.of(channel, image.toString(), false));

@@ -114,7 +114,7 @@ public final class VmfsCli {
       err.println("usage: vmfs " + command.name() + " " + command.synopsis());
       return USAGE;
     } catch (IOException | RuntimeException e) {
-      err.println("vmfs: " + subject + ": " + describe(e));
+      err.println("vmfs: " + subject + ": " + describe(e, subject));
       if (line.hasOption("debug")) {
         e.printStackTrace(err);
       }
@@ -130,7 +130,19 @@ public final class VmfsCli {
   }
 
   /** Returns a one-line description of a failure, without a stack trace. */
-  static String describe(Throwable e) {
+  static String describe(Throwable e, String subject) {
+    if (e instanceof FileSystemException f && subject.equals(f.getFile()) && f.getOtherFile() == null) {
+      // The subject already opens the line; say only what is wrong with it.
+      String reason = f.getReason() != null ? f.getReason() : switch (f) {
+        case NoSuchFileException _ -> "no such file or directory";
+        case FileAlreadyExistsException _ -> "already exists";
+        case NotDirectoryException _ -> "not a directory";
+        default -> null;
+      };
+      if (reason != null) {
+        return reason;
+      }
+    }
     return switch (e) {
       case VmfsFormatException f -> f.getMessage();
       case NoSuchFileException f -> f.getFile() + ": no such file or directory";
