@@ -99,7 +99,16 @@ final class VolumeCommands {
         }
         Files.delete(image);
       }
-      try (Vmfs vmfs = Vmfs.format(FileChannelBlockDevice.create(image, 0), options.build())) {
+      FileChannelBlockDevice device = FileChannelBlockDevice.create(image, 0);
+      try {
+        device.resize(options.build().imageBytes());
+      } catch (IOException e) {
+        device.close();
+        Files.deleteIfExists(image);
+        throw new java.nio.file.FileSystemException(image.toString(), null, "the host file system cannot hold an image of "
+            + options.build().imageBytes() + " bytes (" + e.getMessage() + "; ext4 stops at 16 TiB, XFS goes further)");
+      }
+      try (Vmfs vmfs = Vmfs.format(device, options.build())) {
         VolumeInfo info = vmfs.volume().info();
         context.out().printf("formatted %s: VMFS5, %s, %s blocks, label \"%s\", UUID %s%n", image, Sizes.human(info.volumeBytes()),
             Sizes.human(info.blockSize()), info.label(), info.fsUuid());
