@@ -114,7 +114,7 @@ public final class VolumeChecker {
     for (int s = 0; s < FileDescriptor.ADDRESS_SLOTS; s++) {
       int raw = fd.address(s);
       long where = fdOffset + FileDescriptor.DATA_OFFSET + 4L * s;
-      if (raw == 0 || fd.zla() == AddressingMode.RESIDENT) {
+      if (raw == 0 || fd.zla() == AddressingMode.RESIDENT || fd.zla() == AddressingMode.EMPTY) {
         continue;
       }
       switch (fd.zla()) {
@@ -123,7 +123,7 @@ public final class VolumeChecker {
         case POINTER_BLOCKS -> usePointerBlock(raw, 1, who, where, perMap);
         case DOUBLE_INDIRECT -> usePointerBlock(raw, 2, who, where, perMap);
         case POINTER_BLOCKS_2 -> add(Problem.Kind.CORRUPT, fdOffset, who + " uses addressing mode 5, which vmfskit cannot check");
-        case RESIDENT -> { }
+        case RESIDENT, EMPTY -> { }
       }
     }
   }

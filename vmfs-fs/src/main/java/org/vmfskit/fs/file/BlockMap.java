@@ -59,6 +59,9 @@ final class BlockMap {
    * bytes long, whose bytes are contiguous on the device or all a hole.
    */
   Extent extent(long pos, long maxLength) throws IOException {
+    if (fd.zla() == AddressingMode.SUB_BLOCKS) {
+      return subBlockExtent(pos, maxLength);
+    }
     long index = pos / unit;
     long within = pos % unit;
     long start = deviceOffsetOf(index);
@@ -74,6 +77,27 @@ final class BlockMap {
       expectedNext = next == Extent.HOLE ? Extent.HOLE : next + unit;
     }
     return new Extent(pos, length, deviceStart);
+  }
+
+  /**
+   * Returns the run at {@code pos} in a sub-block file: within one sub-block, and within one block
+   * of {@code .sbc.sf} where the sub-block straddles two; holes merge across sub-blocks.
+   */
+  private Extent subBlockExtent(long pos, long maxLength) throws IOException {
+    long index = pos / unit;
+    long within = pos % unit;
+    long[] where = new long[1];
+    int raw = rawAddress(index, where);
+    if (raw == 0) {
+      long length = Math.min(unit - within, maxLength);
+      while (length < maxLength && rawAddress(++index, where) == 0) {
+        length = Math.min(length + unit, maxLength);
+      }
+      return new Extent(pos, length, Extent.HOLE);
+    }
+    deviceOffsetOf(index); // checks the address's kind and range
+    long[] segments = volume.subBlockSegments(raw, within, Math.min(unit - within, maxLength), "FileDescriptor", where[0]);
+    return new Extent(pos, segments[1], segments[0]);
   }
 
   /** Returns the image offset of map entry {@code index}, or HOLE. */
@@ -108,7 +132,7 @@ final class BlockMap {
    */
   int rawAddress(long index, long[] where) throws IOException {
     return switch (fd.zla()) {
-      case RESIDENT -> throw new IllegalStateException("resident files have no block map");
+      case RESIDENT, EMPTY -> throw new IllegalStateException("resident and empty files have no block map");
       case FILE_BLOCKS, SUB_BLOCKS -> slot(index, where);
       case POINTER_BLOCKS -> {
         int pb = slot(index / perMap, where);

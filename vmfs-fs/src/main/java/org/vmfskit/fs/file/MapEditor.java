@@ -75,7 +75,7 @@ final class MapEditor {
         int second = map(first)[(int) ((index / perMap) % perMap)];
         yield second == 0 ? 0 : map(second)[(int) (index % perMap)];
       }
-      case RESIDENT, POINTER_BLOCKS_2 -> throw new IllegalStateException("no block map in mode " + zla);
+      case RESIDENT, EMPTY, POINTER_BLOCKS_2 -> throw new IllegalStateException("no block map in mode " + zla);
     };
   }
 
@@ -107,7 +107,7 @@ final class MapEditor {
         }
         changed(map(slots[slot])[entry])[(int) (index % perMap)] = raw;
       }
-      case RESIDENT, POINTER_BLOCKS_2 -> throw new IllegalStateException("no block map in mode " + zla);
+      case RESIDENT, EMPTY, POINTER_BLOCKS_2 -> throw new IllegalStateException("no block map in mode " + zla);
     }
   }
 
@@ -223,7 +223,7 @@ final class MapEditor {
           }
         }
       }
-      case RESIDENT, POINTER_BLOCKS_2 -> throw new IllegalStateException("no block map in mode " + zla);
+      case RESIDENT, EMPTY, POINTER_BLOCKS_2 -> throw new IllegalStateException("no block map in mode " + zla);
     }
   }
 

@@ -94,7 +94,7 @@ public final class VmfsFile {
         return dst.hasRemaining() ? -1 : 0;
       }
       int length = (int) Math.min(dst.remaining(), fd.size() - pos);
-      if (fd.zla() == AddressingMode.RESIDENT) {
+      if (isResident(fd)) {
         dst.put(fd.data(), (int) pos, length);
         return length;
       }
@@ -158,7 +158,7 @@ public final class VmfsFile {
       FileDescriptor fd = volume.readFd(address);
       long end = Math.min(fd.size(), pos + length);
       List<Extent> out = new ArrayList<>();
-      if (fd.zla() == AddressingMode.RESIDENT || pos >= end) {
+      if (isResident(fd) || pos >= end) {
         return out;
       }
       BlockMap map = BlockMap.of(volume, fd, volume.fdDeviceOffset(address));
@@ -179,7 +179,7 @@ public final class VmfsFile {
    */
   public void copyTo(long pos, long length, FileChannel target, long targetPos) throws IOException {
     FileDescriptor fd = descriptor();
-    if (fd.zla() == AddressingMode.RESIDENT) {
+    if (isResident(fd)) {
       long n = Math.max(0, Math.min(length, fd.size() - pos));
       target.write(ByteBuffer.wrap(fd.data(), (int) pos, (int) n), targetPos);
       return;
@@ -208,7 +208,7 @@ public final class VmfsFile {
       long end = Math.addExact(pos, src.remaining());
       MetadataTransaction txn = volume.begin();
       long newSize = Math.max(fd.size(), end);
-      if (fd.zla() == AddressingMode.RESIDENT && fits(fd, newSize, AddressingMode.RESIDENT)) {
+      if (isResident(fd) && fits(fd, newSize, AddressingMode.RESIDENT)) {
         byte[] data = fd.data();
         src.get(data, (int) pos, src.remaining());
         stage(txn, fd.withLayout(newSize, fd.blockSize(), AddressingMode.RESIDENT, 0, 0, data));
@@ -238,7 +238,7 @@ public final class VmfsFile {
         return;
       }
       MetadataTransaction txn = volume.begin();
-      if (fd.zla() == AddressingMode.RESIDENT && fits(fd, newSize, AddressingMode.RESIDENT)) {
+      if (isResident(fd) && fits(fd, newSize, AddressingMode.RESIDENT)) {
         byte[] data = fd.data();
         java.util.Arrays.fill(data, (int) Math.min(newSize, data.length), data.length, (byte) 0);
         stage(txn, fd.withLayout(newSize, fd.blockSize(), AddressingMode.RESIDENT, 0, 0, data));
@@ -271,7 +271,7 @@ public final class VmfsFile {
       FileDescriptor fd = volume.readFd(address);
       long target = Math.max(newSize, fd.size());
       MetadataTransaction txn = volume.begin();
-      if (fd.zla() == AddressingMode.RESIDENT && fits(fd, target, AddressingMode.RESIDENT)) {
+      if (isResident(fd) && fits(fd, target, AddressingMode.RESIDENT)) {
         stage(txn, fd.withLayout(target, fd.blockSize(), AddressingMode.RESIDENT, 0, 0, fd.data()));
         txn.commit();
         return;
@@ -300,7 +300,7 @@ public final class VmfsFile {
   void release() throws IOException {
     FileDescriptor fd = volume.readFd(address);
     MetadataTransaction txn = volume.begin();
-    if (fd.zla() != AddressingMode.RESIDENT) {
+    if (!isResident(fd)) {
       MapEditor editor = new MapEditor(volume, fd);
       BlockMap.of(volume, fd, volume.fdDeviceOffset(address));
       editor.truncate(0, Long.MAX_VALUE, txn);
@@ -339,6 +339,11 @@ public final class VmfsFile {
     }
   }
 
+  /** Returns whether the FD keeps its (possibly empty) content in its data area, with no block map. */
+  private static boolean isResident(FileDescriptor fd) {
+    return fd.zla() == AddressingMode.RESIDENT || fd.zla() == AddressingMode.EMPTY;
+  }
+
   private void stage(MetadataTransaction txn, FileDescriptor fd) throws IOException {
     volume.writeFd(txn, fd);
   }
@@ -359,7 +364,7 @@ public final class VmfsFile {
     }
     MapEditor editor = new MapEditor(volume, fd);
     Change change = new Change(fd, editor, txn);
-    AddressingMode mode = fd.zla();
+    AddressingMode mode = fd.zla() == AddressingMode.EMPTY ? AddressingMode.RESIDENT : fd.zla();
     if (mode == AddressingMode.RESIDENT || mode == AddressingMode.SUB_BLOCKS) {
       long subBlockReach = Math.max(g.subBlockSize(), roundUp(fd.size(), g.subBlockSize()));
       if (newSize <= subBlockReach && (mode == AddressingMode.SUB_BLOCKS || newSize > FileDescriptor.DATA_SIZE || fd.type() == org.vmfskit.fs.format.FileType.DIRECTORY)) {
@@ -402,9 +407,8 @@ public final class VmfsFile {
     long tail = newSize % unit;
     if (tail != 0) {
       int raw = change.editor.get(newSize / unit);
-      long device = dataOffset(raw);
-      if (device != Extent.HOLE) {
-        writeZeros(device + tail, unit - tail);
+      if (dataOffset(raw) != Extent.HOLE) {
+        writeUnit(raw, tail, ByteBuffer.allocate((int) (unit - tail)));
       }
     }
   }
@@ -470,6 +474,12 @@ public final class VmfsFile {
   /** Writes zeros over every freshly allocated entry (eager zeroing, and new sub-blocks). */
   private void zeroFresh(Change change, long base, BitSet fresh) throws IOException {
     long unit = change.unit();
+    if (change.editor.zla() == AddressingMode.SUB_BLOCKS) {
+      for (int i = fresh.nextSetBit(0); i >= 0; i = fresh.nextSetBit(i + 1)) {
+        writeUnit(change.editor.get(base + i), 0, ByteBuffer.allocate((int) unit));
+      }
+      return;
+    }
     for (int i = fresh.nextSetBit(0); i >= 0; i = fresh.nextSetBit(i + 1)) {
       int j = fresh.nextClearBit(i);
       long runStart = -1;
@@ -537,7 +547,11 @@ public final class VmfsFile {
       if (!full && (tbz || fresh.get((int) (index - first)))) {
         ByteBuffer block = ByteBuffer.allocate((int) unit).order(ByteOrder.LITTLE_ENDIAN);
         block.put((int) (from - blockStart), src, srcOffset, (int) (to - from));
-        volume.device().write(device, block);
+        writeUnit(raw, 0, block);
+        continue;
+      }
+      if (editor.zla() == AddressingMode.SUB_BLOCKS) {
+        writeUnit(raw, from - blockStart, src.slice(srcOffset, (int) (to - from)));
         continue;
       }
       long target = device + (from - blockStart);
@@ -552,6 +566,23 @@ public final class VmfsFile {
     }
     flush(src, pendingDevice, pendingSrc, pendingLength);
     src.position(src.limit());
+  }
+
+  /**
+   * Writes {@code data} at byte {@code within} of the file block or sub-block {@code raw}; a
+   * sub-block that straddles two blocks of {@code .sbc.sf} is written in two pieces.
+   */
+  private void writeUnit(int raw, long within, ByteBuffer data) throws IOException {
+    if (BlockAddress.typeOf(raw) != BlockAddress.TYPE_SB) {
+      volume.device().write(volume.geometry().blockDeviceOffset(FileBlockAddr.blockOf(raw)) + within, data);
+      return;
+    }
+    long[] segments = volume.subBlockSegments(raw, within, data.remaining(), "block map", -1);
+    int at = data.position();
+    for (int i = 0; i < segments.length; i += 2) {
+      volume.device().write(segments[i], data.slice(at, (int) segments[i + 1]));
+      at += (int) segments[i + 1];
+    }
   }
 
   private void flush(ByteBuffer src, long device, int srcOffset, long length) throws IOException {

@@ -2,6 +2,11 @@ package org.vmfskit.fs.format;
 
 /** The addressing modes ("zero-level address type", ZLA) of a file descriptor's data area. */
 public enum AddressingMode {
+  /**
+   * ZLA 0: no data at all. Other writers may store it for empty files (what ESXi stores for them
+   * is unsure); vmfskit reads it as an empty file and writes resident files instead.
+   */
+  EMPTY(0),
   /** ZLA 1: up to 256 direct file-block addresses. */
   FILE_BLOCKS(1),
   /** ZLA 2: up to 256 direct sub-block addresses; blockSize is the sub-block size. */

@@ -206,6 +206,9 @@ public record FileDescriptor(
     if (blockSize < 512 || Long.bitCount(blockSize) != 1 || blockSize > FsDescriptor.MAX_BLOCK_SIZE) {
       throw Corrupt.defect(NAME, deviceOffset + OFF_BLOCK_SIZE, "blockSize", "bad block size", "a power of two from 512 to 8 MiB", blockSize);
     }
+    if (zla == AddressingMode.EMPTY && size != 0) {
+      throw Corrupt.defect(NAME, deviceOffset + OFF_SIZE, "size", "a file without addressing mode (ZLA 0) holds data", 0, size);
+    }
     if (zla == AddressingMode.RESIDENT && size > DATA_SIZE) {
       throw Corrupt.range(NAME, deviceOffset + OFF_SIZE, "size", 0, DATA_SIZE, size);
     }

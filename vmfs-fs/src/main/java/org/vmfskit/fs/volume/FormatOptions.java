@@ -13,8 +13,10 @@ import org.vmfskit.fs.format.LvmHeader;
  * @param label datastore label, at most 127 bytes
  * @param seed seed of the UUID generator
  * @param timeSeconds creation time, unix seconds
+ * @param subBlockSize sub-block size: 8 KiB on VMFS5 (64 KiB on VMFS3-era volumes)
+ * @param clustersPerGroup clusters per cluster group in every resource file (32 on known volumes)
  */
-public record FormatOptions(long volumeBytes, long blockSize, String label, long seed, long timeSeconds) {
+public record FormatOptions(long volumeBytes, long blockSize, String label, long seed, long timeSeconds, long subBlockSize, long clustersPerGroup) {
 
   /** Smallest volume: one 256 MiB segment. */
   public static final long MIN_VOLUME_BYTES = LvmHeader.PE_SIZE;
@@ -29,6 +31,8 @@ public record FormatOptions(long volumeBytes, long blockSize, String label, long
     Preconditions.checkArgument(blockSize >= FsDescriptor.MIN_BLOCK_SIZE && blockSize <= FsDescriptor.MAX_BLOCK_SIZE && Long.bitCount(blockSize) == 1,
         "block size %s is not 1, 2, 4 or 8 MiB", blockSize);
     Preconditions.checkArgument(label.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= FsDescriptor.MAX_LABEL_BYTES, "label longer than 127 bytes");
+    Preconditions.checkArgument(Long.bitCount(subBlockSize) == 1 && subBlockSize >= 8192 && subBlockSize <= 65536, "sub-block size %s is not 8, 16, 32 or 64 KiB", subBlockSize);
+    Preconditions.checkArgument(clustersPerGroup >= 1 && clustersPerGroup <= 128, "clusters per group %s outside 1..128", clustersPerGroup);
   }
 
   /** Returns a builder with 1 MiB blocks, an empty label and the current time. */
@@ -48,6 +52,8 @@ public record FormatOptions(long volumeBytes, long blockSize, String label, long
     private String label = "";
     private long seed = System.nanoTime();
     private long timeSeconds = System.currentTimeMillis() / 1000;
+    private long subBlockSize = 8 * 1024;
+    private long clustersPerGroup = 32;
 
     private Builder(long volumeBytes) {
       this.volumeBytes = volumeBytes;
@@ -80,9 +86,23 @@ public record FormatOptions(long volumeBytes, long blockSize, String label, long
       return this;
     }
 
+    /** Sets the sub-block size (8 to 64 KiB), to lay volumes out as other writers do. */
+    public Builder subBlockSize(long value) {
+      Preconditions.checkArgument(Long.bitCount(value) == 1 && value >= 8192 && value <= 65536, "sub-block size %s is not 8, 16, 32 or 64 KiB", value);
+      this.subBlockSize = value;
+      return this;
+    }
+
+    /** Sets the clusters per group of every resource file (1 to 128). */
+    public Builder clustersPerGroup(long value) {
+      Preconditions.checkArgument(value >= 1 && value <= 128, "clusters per group %s outside 1..128", value);
+      this.clustersPerGroup = value;
+      return this;
+    }
+
     /** Returns the options. */
     public FormatOptions build() {
-      return new FormatOptions(volumeBytes, blockSize, label, seed, timeSeconds);
+      return new FormatOptions(volumeBytes, blockSize, label, seed, timeSeconds, subBlockSize, clustersPerGroup);
     }
   }
 }

@@ -55,6 +55,7 @@ public record Geometry(long blockSize, long subBlockSize, int addressesPerMap, l
   public long maxBytes(org.vmfskit.fs.format.AddressingMode mode) {
     int slots = org.vmfskit.fs.format.FileDescriptor.ADDRESS_SLOTS;
     return switch (mode) {
+      case EMPTY -> 0;
       case RESIDENT -> org.vmfskit.fs.format.FileDescriptor.DATA_SIZE;
       case SUB_BLOCKS -> slots * subBlockSize;
       case FILE_BLOCKS -> slots * blockSize;

@@ -112,24 +112,79 @@ final class ResourceFile {
   }
 
   /**
-   * Returns the image offset of {@code length} bytes at {@code fileOffset}, which must lie within
-   * one block of the file and inside its mapped length.
+   * Returns the image offset of the first of {@code length} bytes at {@code fileOffset}, which
+   * must lie inside the file's mapped length; the bytes may continue in another block (see
+   * {@link #segments}).
    */
   long deviceOffset(long fileOffset, long length, String structure) throws VmfsFormatException {
-    long index = fileOffset / blockSize;
-    if (fileOffset < 0 || index >= blockLogical.length || (fileOffset + length - 1) / blockSize != index
-        || fileOffset + length > fd.size()) {
+    checkRange(fileOffset, length, structure);
+    return Geometry.deviceOffset(blockLogical[(int) (fileOffset / blockSize)] + fileOffset % blockSize);
+  }
+
+  private void checkRange(long fileOffset, long length, String structure) throws VmfsFormatException {
+    if (fileOffset < 0 || length < 0 || fileOffset + length > fd.size() || (fileOffset + length + blockSize - 1) / blockSize > blockLogical.length) {
       throw Corrupt.defect(structure, headerDeviceOffset, "offset", "structure lies outside " + kind.fileName(),
           "within " + Corrupt.hex(fd.size()) + " bytes", Corrupt.hex(fileOffset));
     }
-    return Geometry.deviceOffset(blockLogical[(int) index] + fileOffset % blockSize);
+  }
+
+  /**
+   * Returns the image ranges holding {@code [fileOffset, fileOffset + length)} as pairs
+   * {@code {deviceOffset, length}}: one pair, or more where a resource straddles blocks of the
+   * resource file (64 KiB sub-blocks do on VMFS3-era layouts).
+   */
+  long[] segments(long fileOffset, long length, String structure) throws VmfsFormatException {
+    checkRange(fileOffset, length, structure);
+    long first = fileOffset / blockSize;
+    long last = (fileOffset + Math.max(length, 1) - 1) / blockSize;
+    long[] out = new long[(int) (last - first + 1) * 2];
+    long at = fileOffset;
+    for (int i = 0; at < fileOffset + length || i == 0; i++) {
+      long within = at % blockSize;
+      long n = Math.min(blockSize - within, fileOffset + length - at);
+      out[2 * i] = Geometry.deviceOffset(blockLogical[(int) (at / blockSize)] + within);
+      out[2 * i + 1] = n;
+      at += n;
+      if (length == 0) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** Returns the file offset of byte {@code within} of resource {@code index}. */
+  long resourceFileOffset(long index, long within) {
+    long ipe = header.resourcesPerCluster();
+    return header.resourceOffset(index / ipe, index % ipe) + within;
   }
 
   /** Returns the image offset of resource {@code index} (cluster x ipe + r). */
   long resourceDeviceOffset(long index) throws VmfsFormatException {
-    long ipe = header.resourcesPerCluster();
-    long fileOffset = header.resourceOffset(index / ipe, index % ipe);
-    return deviceOffset(fileOffset, header.resourceSize(), kind.fileName() + " resource " + index);
+    return deviceOffset(resourceFileOffset(index, 0), header.resourceSize(), kind.fileName() + " resource " + index);
+  }
+
+  /** Returns the image ranges of bytes {@code [within, within + length)} of resource {@code index}. */
+  long[] resourceSegments(long index, long within, long length) throws VmfsFormatException {
+    if (within < 0 || length < 0 || within + length > header.resourceSize()) {
+      throw new IllegalArgumentException("range " + within + "+" + length + " outside a resource of " + header.resourceSize());
+    }
+    return segments(resourceFileOffset(index, within), length, kind.fileName() + " resource " + index);
+  }
+
+  /** Reads resource {@code index} whole, across blocks where it straddles them. */
+  ByteBuffer readResource(BlockDevice device, long index, String structure) throws IOException {
+    long[] segments = resourceSegments(index, 0, header.resourceSize());
+    ByteBuffer buffer = ByteBuffer.allocate((int) header.resourceSize()).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < segments.length; i += 2) {
+      ByteBuffer piece = buffer.slice(buffer.position(), (int) segments[i + 1]);
+      try {
+        device.readFully(segments[i], piece);
+      } catch (EOFException e) {
+        throw new TruncatedImageException(structure, segments[i], segments[i + 1], e);
+      }
+      buffer.position(buffer.position() + (int) segments[i + 1]);
+    }
+    return buffer.flip();
   }
 
   /** Returns the image offset of the header of {@code cluster}. */

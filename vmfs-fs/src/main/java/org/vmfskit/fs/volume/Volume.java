@@ -199,7 +199,7 @@ public final class Volume implements AutoCloseable {
       return cached;
     }
     long offset = fdDeviceOffset(address);
-    ByteBuffer raw = ResourceFile.read(device, offset, FileDescriptor.SIZE, "FileDescriptor " + address);
+    ByteBuffer raw = readFdSlot(address);
     FileDescriptor fd = FileDescriptor.decode(raw, 0, offset, address.raw());
     if (!fd.isLive()) {
       throw Corrupt.defect("FileDescriptor", offset + 0x208, "nlink", "file descriptor is not in use", "nlink above 0", 0);
@@ -213,8 +213,8 @@ public final class Volume implements AutoCloseable {
 
   /** Reads the raw 2 KiB slot at {@code address}, live or not, for the checker and scanners. */
   public ByteBuffer readFdSlot(FileDescriptorAddr address) throws IOException {
-    long offset = fdDeviceOffset(address);
-    return ResourceFile.read(device, offset, FileDescriptor.SIZE, "FileDescriptor " + address);
+    fdDeviceOffset(address); // checks the address
+    return resources.get(ResourceKind.FILE_DESCRIPTOR).readResource(device, fdIndexOf(address), "FileDescriptor " + address);
   }
 
   /** Stages the writing of {@code fd} to its slot. */
@@ -222,7 +222,8 @@ public final class Volume implements AutoCloseable {
     FileDescriptorAddr address = FileDescriptorAddr.decodeFd(fd.rawDescAddr(), "FileDescriptor", -1);
     ByteBuffer raw = ByteBuffer.allocate(FileDescriptor.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     fd.encode(raw, 0);
-    txn.write(fdDeviceOffset(address), raw);
+    fdDeviceOffset(address); // checks the address
+    stage(txn, resources.get(ResourceKind.FILE_DESCRIPTOR).resourceSegments(fdIndexOf(address), 0, FileDescriptor.SIZE), raw);
     if (fd.isLive()) {
       fdCache.put(address.raw(), fd);
     } else {
@@ -261,8 +262,8 @@ public final class Volume implements AutoCloseable {
     if (cached != null) {
       return cached;
     }
-    long offset = pointerBlockDeviceOffset(raw, structure, referrerOffset);
-    ByteBuffer buffer = ResourceFile.read(device, offset, geometry.addressesPerMap() * 4, "PointerBlock " + Corrupt.hex(raw & 0xFFFFFFFFL));
+    long index = pointerBlockIndex(raw, structure, referrerOffset);
+    ByteBuffer buffer = resources.get(ResourceKind.POINTER_BLOCK).readResource(device, index, "PointerBlock " + Corrupt.hex(raw & 0xFFFFFFFFL));
     int[] entries = PointerBlock.decodeRaw(buffer, geometry.addressesPerMap());
     pbCache.putAndMoveToLast(key, entries);
     return entries;
@@ -273,13 +274,32 @@ public final class Volume implements AutoCloseable {
     Preconditions.checkArgument(entries.length == geometry.addressesPerMap(), "%s entries", entries.length);
     ByteBuffer buffer = ByteBuffer.allocate(entries.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     PointerBlock.encodeRaw(entries, buffer);
-    txn.write(pointerBlockDeviceOffset(raw, "PointerBlock", -1), buffer);
+    long index = pointerBlockIndex(raw, "PointerBlock", -1);
+    stage(txn, resources.get(ResourceKind.POINTER_BLOCK).resourceSegments(index, 0, entries.length * 4L), buffer);
     pbCache.putAndMoveToLast(raw & ~0x38, entries.clone());
   }
 
   /** Returns the image offset of the sub-block at raw address {@code raw}. */
   public long subBlockDeviceOffset(int raw, String structure, long referrerOffset) throws VmfsFormatException {
     return resources.get(ResourceKind.SUB_BLOCK).resourceDeviceOffset(subBlockIndex(raw, structure, referrerOffset));
+  }
+
+  /**
+   * Returns the image ranges of bytes {@code [within, within + length)} of the sub-block at raw
+   * address {@code raw}, as pairs {@code {deviceOffset, length}} (more than one pair where the
+   * sub-block straddles two blocks of {@code .sbc.sf}).
+   */
+  public long[] subBlockSegments(int raw, long within, long length, String structure, long referrerOffset) throws VmfsFormatException {
+    return resources.get(ResourceKind.SUB_BLOCK).resourceSegments(subBlockIndex(raw, structure, referrerOffset), within, length);
+  }
+
+  /** Stages {@code bytes} into the image ranges {@code segments}, in order. */
+  private static void stage(MetadataTransaction txn, long[] segments, ByteBuffer bytes) {
+    int at = 0;
+    for (int i = 0; i < segments.length; i += 2) {
+      txn.write(segments[i], bytes.slice(at, (int) segments[i + 1]));
+      at += (int) segments[i + 1];
+    }
   }
 
   /** Returns the SBC resource index of a raw SB address. */

@@ -32,10 +32,6 @@ public final class VolumeFormatter {
 
   /** Bytes of a cluster-group header region, as on the VMFS3 sample (0x10000). */
   static final long GROUP_OFFSET = 0x10000;
-  /** Clusters per group for every resource file (32, as on the VMFS3 sample). */
-  static final long CLUSTERS_PER_GROUP = 32;
-  /** Sub-block size of VMFS5. */
-  static final long SUB_BLOCK_SIZE = 8 * 1024;
   /** Pointer-block size: 1024 addresses, which vmfs-tools hard-codes. */
   static final long POINTER_BLOCK_SIZE = 4096;
   /** The .pb2.sf cluster magic (vmfs6-tools). */
@@ -96,11 +92,11 @@ public final class VolumeFormatter {
     return (length + blockSize - 1) / blockSize;
   }
 
-  private static ResourceHeader resourceHeader(long ipe, long resourceSize, long total) {
-    long perGroup = CLUSTERS_PER_GROUP * ipe;
+  private static ResourceHeader resourceHeader(long epa, long ipe, long resourceSize, long total) {
+    long perGroup = epa * ipe;
     long groups = (total + perGroup - 1) / perGroup;
-    long groupSize = CLUSTERS_PER_GROUP * ResourceHeader.CLUSTER_HEADER_SIZE + CLUSTERS_PER_GROUP * ipe * resourceSize;
-    return new ResourceHeader(ipe, CLUSTERS_PER_GROUP, GROUP_OFFSET, resourceSize, groupSize, total, groups);
+    long groupSize = epa * ResourceHeader.CLUSTER_HEADER_SIZE + epa * ipe * resourceSize;
+    return new ResourceHeader(ipe, epa, GROUP_OFFSET, resourceSize, groupSize, total, groups);
   }
 
   /** Lays out the system files block by block after the volume header region. */
@@ -110,17 +106,21 @@ public final class VolumeFormatter {
     long maxZla1Bytes = FileDescriptor.ADDRESS_SLOTS * blockSize;
     // Resource counts scale with the volume; every resource file must fit the 256 direct block
     // slots of its FD. ESXi's real VMFS5 resource geometry is unknown (format reference, 14).
-    ResourceHeader fdc = resourceHeader(32, FileDescriptor.SIZE, 1024 * clamp(gib / 64, 1, 16));
+    long epa = options.clustersPerGroup();
+    ResourceHeader fdc = resourceHeader(epa, 32, FileDescriptor.SIZE, 1024 * clamp(gib / 64, 1, 16));
     long fbbIpe = 200;
-    if (resourceHeader(fbbIpe, 0, numBlocks).requiredFileLength() > maxZla1Bytes) {
+    if (resourceHeader(epa, fbbIpe, 0, numBlocks).requiredFileLength() > maxZla1Bytes) {
       fbbIpe = 512; // still within the 64 bitmap bytes dissect.vmfs reads on VMFS5
     }
-    ResourceHeader fbb = resourceHeader(fbbIpe, 0, numBlocks);
-    long pbGroupBytes = CLUSTERS_PER_GROUP * 1024 + CLUSTERS_PER_GROUP * 16 * POINTER_BLOCK_SIZE;
-    long pbGroups = clamp((numBlocks / 1024 + 511) / 512, 1, (maxZla1Bytes - GROUP_OFFSET) / pbGroupBytes);
-    ResourceHeader pbc = resourceHeader(16, POINTER_BLOCK_SIZE, pbGroups * 512);
-    ResourceHeader sbc = resourceHeader(16, SUB_BLOCK_SIZE, 512 * clamp(gib / 128, 1, 16));
-    ResourceHeader pb2 = resourceHeader(16, POINTER_BLOCK_SIZE, 16);
+    ResourceHeader fbb = resourceHeader(epa, fbbIpe, 0, numBlocks);
+    long pbPerGroup = epa * 16;
+    ResourceHeader onePbGroup = resourceHeader(epa, 16, POINTER_BLOCK_SIZE, pbPerGroup);
+    long pbGroups = clamp((numBlocks / 1024 + pbPerGroup - 1) / pbPerGroup, 1, (maxZla1Bytes - GROUP_OFFSET) / onePbGroup.clusterGroupSize());
+    ResourceHeader pbc = resourceHeader(epa, 16, POINTER_BLOCK_SIZE, pbGroups * pbPerGroup);
+    long sbPerGroup = epa * 16;
+    long sbBudget = Math.max(1, (64L << 20) / (sbPerGroup * options.subBlockSize()));
+    ResourceHeader sbc = resourceHeader(epa, 16, options.subBlockSize(), sbPerGroup * clamp(gib / 128, 1, sbBudget));
+    ResourceHeader pb2 = resourceHeader(epa, 16, POINTER_BLOCK_SIZE, 16);
 
     List<Planned> plan = new ArrayList<>();
     long next = Geometry.fdcBaseBlock(blockSize);
@@ -178,7 +178,7 @@ public final class VolumeFormatter {
   private static void writeFsDescriptor(BlockDevice device, FormatOptions options, VmfsUuid fsUuid, VmfsUuid lvmUuid) throws IOException {
     // Config 2 = "public" as on the VMFS3 sample, plus DENSE_SBPC (4), the VMFS5 default.
     FsDescriptor fs = new FsDescriptor(FsDescriptor.VMFS5_MAJOR, FsDescriptor.VMFS5_MINOR, fsUuid, 2 | 4, options.label(),
-        options.blockSize(), options.timeSeconds(), lvmUuid, GROUP_OFFSET, CLUSTERS_PER_GROUP, SUB_BLOCK_SIZE);
+        options.blockSize(), options.timeSeconds(), lvmUuid, GROUP_OFFSET, options.clustersPerGroup(), options.subBlockSize());
     ByteBuffer buffer = buffer(FsDescriptor.SIZE);
     fs.encode(buffer);
     device.write(Geometry.deviceOffset(FsDescriptor.LOGICAL_OFFSET), buffer);
