@@ -46,6 +46,8 @@ public final class Volume implements AutoCloseable {
   private final Int2ObjectLinkedOpenHashMap<int[]> pbCache = new Int2ObjectLinkedOpenHashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private long allocationCursor;
+  /** The transaction begun and not yet committed; its allocations are undone if it never commits. */
+  private MetadataTransaction active;
 
   private Volume(BlockDevice device, LvmHeader lvm, FsDescriptor fs, Geometry geometry, Map<ResourceKind, ResourceFile> resources) {
     this.device = device;
@@ -352,7 +354,20 @@ public final class Volume implements AutoCloseable {
     if (device.isReadOnly()) {
       throw new org.vmfskit.fs.device.ReadOnlyDeviceException(device.name());
     }
-    return new MetadataTransaction(this);
+    active = new MetadataTransaction(this);
+    return active;
+  }
+
+  /** Called when {@code txn} starts writing: from then on its allocations stand. */
+  void committing(MetadataTransaction txn) {
+    if (active == txn) {
+      active = null;
+    }
+  }
+
+  /** Returns a resource allocated by a transaction that never committed to the free pool. */
+  void undoAllocation(ResourceKind kind, long index) {
+    bitmaps.get(kind).markFree(index);
   }
 
   /** Allocates one resource of {@code kind} (FD, PB or SB) and returns its index. */
@@ -361,6 +376,9 @@ public final class Volume implements AutoCloseable {
     long index = bitmap(kind).allocate();
     if (index < 0) {
       throw new NoSpaceException(device.name(), "no free " + kind.fileName() + " resources left (" + resourceCount(kind) + " in all)");
+    }
+    if (active != null) {
+      active.allocated(kind, index);
     }
     return index;
   }
@@ -382,6 +400,9 @@ public final class Volume implements AutoCloseable {
     long end = Math.min(fbb.nextUsed(start), start + count);
     for (long b = start; b < end; b++) {
       fbb.markUsed(b);
+      if (active != null) {
+        active.allocated(ResourceKind.FILE_BLOCK, b);
+      }
     }
     allocationCursor = end;
     return new long[] {start, end - start};
@@ -428,8 +449,16 @@ public final class Volume implements AutoCloseable {
     }
   }
 
-  /** Trims caches after a commit. */
+  /**
+   * Trims caches after a change; a transaction that failed before committing has its allocations
+   * returned, so a failed change (out of space, say) leaks nothing into a later commit.
+   */
   public void afterCommit() {
+    if (active != null) {
+      MetadataTransaction failed = active;
+      active = null;
+      failed.abort();
+    }
     while (pbCache.size() > PB_CACHE_ENTRIES) {
       pbCache.removeFirst();
     }
