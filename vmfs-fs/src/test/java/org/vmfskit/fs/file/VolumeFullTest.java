@@ -73,4 +73,25 @@ class VolumeFullTest {
     vmfs.createFile("/one-too-many");
     assertThat(vmfs.list("/")).hasSize((int) fds + 7);
   }
+
+  @Test
+  void createInAFullVolume_whenTheDirectoryCannotGrow_leavesNoOrphanFd() throws IOException {
+    Vmfs vmfs = Images.format(Images.GIB);
+    vmfs.mkdir("/d");
+    for (int i = 0; i < 56; i++) {
+      vmfs.createFile("/d/f" + i);
+    }
+    // Use up every file block, so the 57th entry cannot move the directory into a file block.
+    VmfsFile filler = vmfs.createFile("/filler");
+    assertThatThrownBy(() -> filler.preallocate(2 * Images.GIB, VmfsFile.Preallocation.TO_BE_ZEROED)).isInstanceOf(NoSpaceException.class);
+    long free = vmfs.volume().freeCount(ResourceKind.FILE_BLOCK);
+    filler.preallocate(free << 20, VmfsFile.Preallocation.TO_BE_ZEROED);
+    assertThat(vmfs.volume().freeCount(ResourceKind.FILE_BLOCK)).isZero();
+    long[] before = freeCounts(vmfs.volume());
+    assertThatThrownBy(() -> vmfs.createFile("/d/f56")).isInstanceOf(NoSpaceException.class);
+    assertThat(vmfs.exists("/d/f56")).isFalse();
+    assertThat(vmfs.list("/d")).hasSize(56);
+    assertThat(freeCounts(vmfs.volume())).as("no FD left allocated by the failed create").containsExactly(before);
+    assertThat(freeCounts(Volume.open(vmfs.volume().device()))).as("on disk").containsExactly(before);
+  }
 }
