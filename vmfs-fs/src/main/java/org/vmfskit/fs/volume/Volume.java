@@ -30,7 +30,9 @@ import org.vmfskit.fs.format.VmfsFormatException;
  * pointer-block access, and allocation. Files and directories live one layer up.
  *
  * <p>Locking: {@link #lock()} is a volume-wide read/write lock. Readers of files hold the read lock;
- * every change holds the write lock. The caches and bitmaps below are guarded by it.
+ * every change holds the write lock. The bitmaps are guarded by it. The FD and pointer-block caches
+ * are filled by readers too, which share the read lock, so each cache is also guarded by its own
+ * monitor.
  */
 public final class Volume implements AutoCloseable {
 
@@ -196,7 +198,10 @@ public final class Volume implements AutoCloseable {
 
   /** Reads and checks the live FD at {@code address}. */
   public FileDescriptor readFd(FileDescriptorAddr address) throws IOException {
-    FileDescriptor cached = fdCache.get(address.raw());
+    FileDescriptor cached;
+    synchronized (fdCache) {
+      cached = fdCache.get(address.raw());
+    }
     if (cached != null) {
       return cached;
     }
@@ -206,10 +211,12 @@ public final class Volume implements AutoCloseable {
     if (!fd.isLive()) {
       throw Corrupt.defect("FileDescriptor", offset + 0x208, "nlink", "file descriptor is not in use", "nlink above 0", 0);
     }
-    if (fdCache.size() > 65536) {
-      fdCache.clear();
+    synchronized (fdCache) {
+      if (fdCache.size() > 65536) {
+        fdCache.clear();
+      }
+      fdCache.put(address.raw(), fd);
     }
-    fdCache.put(address.raw(), fd);
     return fd;
   }
 
@@ -225,10 +232,12 @@ public final class Volume implements AutoCloseable {
     ByteBuffer raw = ByteBuffer.allocate(FileDescriptor.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     fd.encode(raw, 0);
     txn.write(fdDeviceOffset(address), raw);
-    if (fd.isLive()) {
-      fdCache.put(address.raw(), fd);
-    } else {
-      fdCache.remove(address.raw());
+    synchronized (fdCache) {
+      if (fd.isLive()) {
+        fdCache.put(address.raw(), fd);
+      } else {
+        fdCache.remove(address.raw());
+      }
     }
   }
 
@@ -259,14 +268,19 @@ public final class Volume implements AutoCloseable {
    */
   public int[] readPointerBlock(int raw, String structure, long referrerOffset) throws IOException {
     int key = raw & ~0x38;
-    int[] cached = pbCache.getAndMoveToLast(key);
+    int[] cached;
+    synchronized (pbCache) {
+      cached = pbCache.getAndMoveToLast(key);
+    }
     if (cached != null) {
       return cached;
     }
     long offset = pointerBlockDeviceOffset(raw, structure, referrerOffset);
     ByteBuffer buffer = ResourceFile.read(device, offset, geometry.addressesPerMap() * 4, "PointerBlock " + Corrupt.hex(raw & 0xFFFFFFFFL));
     int[] entries = PointerBlock.decodeRaw(buffer, geometry.addressesPerMap());
-    pbCache.putAndMoveToLast(key, entries);
+    synchronized (pbCache) {
+      pbCache.putAndMoveToLast(key, entries);
+    }
     return entries;
   }
 
@@ -276,7 +290,9 @@ public final class Volume implements AutoCloseable {
     ByteBuffer buffer = ByteBuffer.allocate(entries.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     PointerBlock.encodeRaw(entries, buffer);
     txn.write(pointerBlockDeviceOffset(raw, "PointerBlock", -1), buffer);
-    pbCache.putAndMoveToLast(raw & ~0x38, entries.clone());
+    synchronized (pbCache) {
+      pbCache.putAndMoveToLast(raw & ~0x38, entries.clone());
+    }
   }
 
   /** Returns the image offset of the sub-block at raw address {@code raw}. */
@@ -316,12 +332,15 @@ public final class Volume implements AutoCloseable {
 
   /** Returns the allocation state of {@code kind}, reading it on first use. */
   ResourceBitmap bitmap(ResourceKind kind) throws IOException {
-    ResourceBitmap bitmap = bitmaps.get(kind);
-    if (bitmap == null) {
-      bitmap = ResourceBitmap.load(device, resources.get(kind));
-      bitmaps.put(kind, bitmap);
+    // Loaded lazily, possibly by readers that share the read lock (isFree, freeCount).
+    synchronized (bitmaps) {
+      ResourceBitmap bitmap = bitmaps.get(kind);
+      if (bitmap == null) {
+        bitmap = ResourceBitmap.load(device, resources.get(kind));
+        bitmaps.put(kind, bitmap);
+      }
+      return bitmap;
     }
-    return bitmap;
   }
 
   /** Returns whether resource {@code index} of {@code kind} is marked free on disk. */
@@ -440,11 +459,15 @@ public final class Volume implements AutoCloseable {
     }
     if (kind == ResourceKind.POINTER_BLOCK) {
       // Freed MAPs keep their contents on disk (recovery depends on it); only the cache forgets.
-      pbCache.clear();
+      synchronized (pbCache) {
+        pbCache.clear();
+      }
     }
     if (kind == ResourceKind.FILE_DESCRIPTOR) {
-      for (int i = 0; i < indices.size(); i++) {
-        fdCache.remove(fdAddressOf(indices.getLong(i)).raw());
+      synchronized (fdCache) {
+        for (int i = 0; i < indices.size(); i++) {
+          fdCache.remove(fdAddressOf(indices.getLong(i)).raw());
+        }
       }
     }
   }
@@ -459,15 +482,21 @@ public final class Volume implements AutoCloseable {
       active = null;
       failed.abort();
     }
-    while (pbCache.size() > PB_CACHE_ENTRIES) {
-      pbCache.removeFirst();
+    synchronized (pbCache) {
+      while (pbCache.size() > PB_CACHE_ENTRIES) {
+        pbCache.removeFirst();
+      }
     }
   }
 
   /** Forgets every cached FD and pointer block (after another writer may have changed them). */
   public void clearCaches() {
-    fdCache.clear();
-    pbCache.clear();
+    synchronized (fdCache) {
+      fdCache.clear();
+    }
+    synchronized (pbCache) {
+      pbCache.clear();
+    }
   }
 
   /** Returns a summary of the volume for {@code info}. */
