@@ -300,4 +300,35 @@ class AddressingModesTest {
     file.truncate(8000);
     assertThat(Images.readAll(file)).isEqualTo(java.util.Arrays.copyOf(expected, 8000));
   }
+
+  @Test
+  void writePastTheLargestFile_throwsFileTooLarge_andChangesNothing() throws Exception {
+    Vmfs vmfs = Images.format(GIB);
+    VmfsFile file = Images.createWith(vmfs, "/f", new byte[] {1, 2});
+    long limit = vmfs.volume().geometry().maxBytes(AddressingMode.DOUBLE_INDIRECT);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> file.write(limit, ByteBuffer.wrap(new byte[1])))
+        .isInstanceOf(FileTooLargeException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> file.truncate(limit + 1)).isInstanceOf(FileTooLargeException.class);
+    assertThat(file.size()).isEqualTo(2);
+    assertThat(file.descriptor().zla()).isEqualTo(AddressingMode.RESIDENT);
+    file.write(limit - 1, ByteBuffer.wrap(new byte[] {7}));
+    assertThat(file.size()).isEqualTo(limit);
+    assertThat(Images.read(file, limit - 1, 1)).containsExactly(7);
+    assertThat(Images.read(file, 0, 2)).containsExactly(1, 2);
+  }
+
+  @Test
+  void truncateOfAToBeZeroedFile_keepsBlockAndTbzCountersRight() throws Exception {
+    Vmfs vmfs = Images.format(GIB);
+    VmfsFile file = vmfs.createFile("/z");
+    file.preallocate(5 * MIB, VmfsFile.Preallocation.TO_BE_ZEROED);
+    file.write(0, ByteBuffer.wrap(new byte[(int) MIB]));
+    assertThat(file.descriptor().numTbzBlocks()).isEqualTo(4);
+    file.truncate(2 * MIB + 1);
+    assertThat(file.descriptor().numBlocks()).isEqualTo(3);
+    assertThat(file.descriptor().numTbzBlocks()).isEqualTo(2);
+    file.truncate(0);
+    assertThat(file.descriptor().numBlocks()).isZero();
+    assertThat(file.descriptor().numTbzBlocks()).isZero();
+  }
 }
