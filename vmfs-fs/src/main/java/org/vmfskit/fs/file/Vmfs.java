@@ -191,7 +191,14 @@ public final class Vmfs implements Closeable {
 
   /** Returns whether {@code path} names anything (without following a final link). */
   public boolean exists(String path) throws IOException {
-    return withReadLock(() -> resolve(path, false).entry() != null);
+    return withReadLock(() -> {
+      try {
+        return resolve(path, false).entry() != null;
+      } catch (NoSuchFileException | NotDirectoryException e) {
+        // A missing parent, or a file used as one, means the path names nothing (as Files.exists).
+        return false;
+      }
+    });
   }
 
   /** Lists a directory: every entry but "." and "..", with its stat, in on-disk order. */
