@@ -36,6 +36,47 @@ class CrashConsistencyTest {
     Vmfs vmfs = Vmfs.format(template, Images.options(Images.GIB));
     vmfs.mkdir("/old");
     Images.createWith(vmfs, "/old/kept", Patterns.of(1, 0, 3 << 20));
+    vmfs.mkdir("/full");
+    for (int i = 0; i < 56; i++) {
+      vmfs.createFile("/full/f" + i);
+    }
+    Images.createWith(vmfs, "/small", Patterns.of(3, 0, 5000));
+    vmfs.createFile("/thin").write(200L << 30, ByteBuffer.wrap(Patterns.of(4, 0, 100)));
+  }
+
+  /** Promotions: a directory past one sub-block, SB to FB, PB to double-indirect, TBZ preallocation. */
+  private static void promotions(Vmfs vmfs) throws IOException {
+    vmfs.createFile("/full/f56");
+    vmfs.createFile("/full/f57");
+    vmfs.openFile("/small").write(9000, ByteBuffer.wrap(Patterns.of(5, 0, 100)));
+    vmfs.openFile("/thin").write(300L << 30, ByteBuffer.wrap(Patterns.of(6, 0, 100)));
+    vmfs.openFile("/full/f3").preallocate(3 << 20, VmfsFile.Preallocation.TO_BE_ZEROED);
+    vmfs.delete("/full/f0");
+  }
+
+  @Test
+  void everyCutPoint_duringPromotions_leavesNoDanglingReference() throws IOException {
+    FailingBlockDevice counter = new FailingBlockDevice(new OverlayBlockDevice(template), Long.MAX_VALUE);
+    promotions(Vmfs.open(counter));
+    long total = counter.writes();
+    List<String> failures = new ArrayList<>();
+    for (long cut = 0; cut <= total; cut++) {
+      OverlayBlockDevice disk = new OverlayBlockDevice(template);
+      try {
+        promotions(Vmfs.open(new FailingBlockDevice(disk, cut)));
+      } catch (IOException expected) {
+        // The crash.
+      }
+      try {
+        Vmfs after = Vmfs.open(disk);
+        checkReferences(after, "/", failures, cut);
+        assertThat(Images.read(after.openFile("/small"), 0, 5000)).as("cut %d", cut).isEqualTo(Patterns.of(3, 0, 5000));
+        assertThat(Images.read(after.openFile("/thin"), 200L << 30, 100)).as("cut %d", cut).isEqualTo(Patterns.of(4, 0, 100));
+      } catch (IOException e) {
+        failures.add("cut %d: %s".formatted(cut, e));
+      }
+    }
+    assertThat(failures).isEmpty();
   }
 
   private static void changes(Vmfs vmfs) throws IOException {
@@ -89,7 +130,7 @@ class CrashConsistencyTest {
       FileDescriptor fd = volume.readFd(stat.address());
       if (fd.zla() != AddressingMode.RESIDENT) {
         for (int raw : fd.addresses()) {
-          checkAddress(volume, raw, path, failures, cut, fd.zla() == AddressingMode.POINTER_BLOCKS);
+          checkAddress(volume, raw, path, failures, cut, fd.zla() == AddressingMode.POINTER_BLOCKS ? 1 : fd.zla() == AddressingMode.DOUBLE_INDIRECT ? 2 : 0);
         }
       }
       if (stat.type() == FileType.DIRECTORY) {
@@ -103,7 +144,7 @@ class CrashConsistencyTest {
     }
   }
 
-  private static void checkAddress(Volume volume, int raw, String path, List<String> failures, long cut, boolean map) throws IOException {
+  private static void checkAddress(Volume volume, int raw, String path, List<String> failures, long cut, int levels) throws IOException {
     switch (BlockAddress.typeOf(raw)) {
       case BlockAddress.TYPE_FB -> {
         if (volume.isFree(ResourceKind.FILE_BLOCK, FileBlockAddr.blockOf(raw))) {
@@ -119,9 +160,9 @@ class CrashConsistencyTest {
         if (volume.isFree(ResourceKind.POINTER_BLOCK, volume.pointerBlockIndex(raw, "check", 0))) {
           failures.add("cut %d: %s names a free MAP".formatted(cut, path));
         }
-        if (map) {
+        if (levels > 0) {
           for (int entry : volume.readPointerBlock(raw, "check", 0)) {
-            checkAddress(volume, entry, path, failures, cut, false);
+            checkAddress(volume, entry, path, failures, cut, levels - 1);
           }
         }
       }
