@@ -37,9 +37,8 @@ public final class Tools {
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).start();
     process.getOutputStream().close();
-    var stderr = Thread.startVirtualThread(() -> {});
     byte[][] err = new byte[1][];
-    stderr = Thread.startVirtualThread(() -> {
+    Thread stderr = Thread.startVirtualThread(() -> {
       try {
         err[0] = process.getErrorStream().readAllBytes();
       } catch (IOException e) {
