@@ -331,4 +331,32 @@ class AddressingModesTest {
     assertThat(file.descriptor().numBlocks()).isZero();
     assertThat(file.descriptor().numTbzBlocks()).isZero();
   }
+
+  @ParameterizedTest
+  @ValueSource(ints = {100, 5000, 3 << 20})
+  void buffersWithOffsetsAndReadOnlyOrDirectBuffers_areHonoured(int length) throws Exception {
+    Vmfs vmfs = Images.format(GIB);
+    byte[] data = Patterns.of(length, 0, length);
+    ByteBuffer framed = ByteBuffer.allocate(length + 20);
+    framed.position(7).put(data).position(7).limit(7 + length);
+    VmfsFile a = vmfs.createFile("/a");
+    a.write(3, framed.asReadOnlyBuffer());
+    ByteBuffer direct = ByteBuffer.allocateDirect(length);
+    direct.put(data).flip();
+    VmfsFile b = vmfs.createFile("/b");
+    b.write(0, direct);
+    assertThat(direct.hasRemaining()).isFalse();
+    ByteBuffer into = ByteBuffer.allocate(length + 30);
+    into.position(11).limit(11 + length);
+    a.readFully(3, into);
+    assertThat(into.position()).isEqualTo(11 + length);
+    assertThat(java.util.Arrays.copyOfRange(into.array(), 11, 11 + length)).isEqualTo(data);
+    assertThat(java.util.Arrays.copyOf(into.array(), 11)).containsOnly(0);
+    assertThat(Images.read(a, 0, 3)).containsExactly(0, 0, 0);
+    ByteBuffer directInto = ByteBuffer.allocateDirect(length);
+    b.readFully(0, directInto);
+    byte[] back = new byte[length];
+    directInto.flip().get(back);
+    assertThat(back).isEqualTo(data);
+  }
 }
