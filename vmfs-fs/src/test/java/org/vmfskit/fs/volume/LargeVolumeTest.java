@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 import org.vmfskit.fs.device.SparseMemoryBlockDevice;
+import org.vmfskit.fs.file.FileStat;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.file.VmfsFile;
 import org.vmfskit.fs.format.AddressingMode;
@@ -39,5 +40,31 @@ class LargeVolumeTest {
       assertThat(Images.read(again.openFile("/big-flat.vmdk"), offset, 4096)).isEqualTo(Patterns.of(offset, offset, 4096));
     }
     assertThat(device.allocatedBytes()).isLessThan(512L << 20);
+  }
+
+  @Test
+  void fdsAndSubBlocksBeyondTheFirstClusterGroup_roundTrip() throws Exception {
+    SparseMemoryBlockDevice device = new SparseMemoryBlockDevice(0);
+    Vmfs vmfs = Vmfs.format(device, Images.options(2L << 40));
+    Volume volume = vmfs.volume();
+    assertThat(volume.resourceHeader(ResourceKind.FILE_DESCRIPTOR).numClusterGroups()).isGreaterThan(1);
+    assertThat(volume.resourceHeader(ResourceKind.SUB_BLOCK).numClusterGroups()).isGreaterThan(1);
+    int files = 1100;
+    for (int i = 0; i < 2; i++) {
+      vmfs.mkdir("/d" + i);
+    }
+    for (int i = 0; i < files; i++) {
+      Images.createWith(vmfs, "/d" + (i % 2) + "/f" + i, Patterns.of(i, 0, 2000 + i));
+    }
+    FileStat last = vmfs.stat("/d1/f1099");
+    assertThat(volume.fdIndexOf(last.address())).isGreaterThanOrEqualTo(1024);
+    Vmfs again = Vmfs.open(device);
+    for (int i = 0; i < files; i++) {
+      assertThat(Images.readAll(again.openFile("/d" + (i % 2) + "/f" + i))).as("f%d", i).isEqualTo(Patterns.of(i, 0, 2000 + i));
+    }
+    for (ResourceKind kind : ResourceKind.values()) {
+      assertThat(again.volume().freeCount(kind)).isEqualTo(volume.freeCount(kind));
+      assertThat(again.volume().bitmapFindings(kind)).isEmpty();
+    }
   }
 }
