@@ -191,7 +191,14 @@ public final class Vmfs implements Closeable {
 
   /** Returns whether {@code path} names anything (without following a final link). */
   public boolean exists(String path) throws IOException {
-    return withReadLock(() -> resolve(path, false).entry() != null);
+    return withReadLock(() -> {
+      try {
+        return resolve(path, false).entry() != null;
+      } catch (NoSuchFileException | NotDirectoryException e) {
+        // A missing parent, or a file used as one, means the path names nothing (as Files.exists).
+        return false;
+      }
+    });
   }
 
   /** Lists a directory: every entry but "." and "..", with its stat, in on-disk order. */
@@ -299,17 +306,27 @@ public final class Vmfs implements Closeable {
     volume.writeFd(txn, fd);
     txn.commit();
     VmfsFile file = new VmfsFile(volume, address, path);
-    // Step 2: the new file's own content ("." and ".." or the link target).
-    if (type == FileType.DIRECTORY) {
-      ByteBuffer dots = ByteBuffer.allocate(2 * DirEntry.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-      new DirEntry(FileType.DIRECTORY, address.raw(), generation, ".").encode(dots, 0);
-      new DirEntry(FileType.DIRECTORY, r.parent().raw(), volume.readFd(r.parent()).generation(), "..").encode(dots, DirEntry.SIZE);
-      file.write(0, dots);
-    } else if (content != null) {
-      file.write(0, ByteBuffer.wrap(content));
+    try {
+      // Step 2: the new file's own content ("." and ".." or the link target).
+      if (type == FileType.DIRECTORY) {
+        ByteBuffer dots = ByteBuffer.allocate(2 * DirEntry.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        new DirEntry(FileType.DIRECTORY, address.raw(), generation, ".").encode(dots, 0);
+        new DirEntry(FileType.DIRECTORY, r.parent().raw(), volume.readFd(r.parent()).generation(), "..").encode(dots, DirEntry.SIZE);
+        file.write(0, dots);
+      } else if (content != null) {
+        file.write(0, ByteBuffer.wrap(content));
+      }
+      // Step 3: the entry that names it, then the parent's link count.
+      parent.add(new DirEntry(type, address.raw(), generation, r.name()));
+    } catch (IOException e) {
+      // Nothing names the new FD yet: free it rather than leave an orphan (a full volume, say).
+      try {
+        file.release();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
-    // Step 3: the entry that names it, then the parent's link count.
-    parent.add(new DirEntry(type, address.raw(), generation, r.name()));
     if (type == FileType.DIRECTORY) {
       adjustLinks(r.parent(), +1);
     }

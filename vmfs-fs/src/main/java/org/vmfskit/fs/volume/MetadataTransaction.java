@@ -26,6 +26,7 @@ public final class MetadataTransaction {
   private final Volume volume;
   private final Map<Long, ByteBuffer> structures = new LinkedHashMap<>();
   private final Map<ResourceKind, LongArrayList> pendingFrees = new EnumMap<>(ResourceKind.class);
+  private final Map<ResourceKind, LongArrayList> allocations = new EnumMap<>(ResourceKind.class);
   private boolean committed;
 
   MetadataTransaction(Volume volume) {
@@ -50,10 +51,31 @@ public final class MetadataTransaction {
     return structures.isEmpty() && pendingFrees.isEmpty() && !volume.hasDirtyBitmaps();
   }
 
+  /** Records that resource {@code index} of {@code kind} was allocated for this change. */
+  void allocated(ResourceKind kind, long index) {
+    allocations.computeIfAbsent(kind, _ -> new LongArrayList()).add(index);
+  }
+
+  /** Undoes the in-memory allocations of a transaction that will never commit. */
+  void abort() {
+    if (committed) {
+      return;
+    }
+    committed = true;
+    for (Map.Entry<ResourceKind, LongArrayList> allocated : allocations.entrySet()) {
+      for (int i = 0; i < allocated.getValue().size(); i++) {
+        volume.undoAllocation(allocated.getKey(), allocated.getValue().getLong(i));
+      }
+    }
+    // Staged FDs and MAPs were cached before they reached the device.
+    volume.clearCaches();
+  }
+
   /** Writes everything in the safe order. */
   public void commit() throws IOException {
     checkOpen();
     committed = true;
+    volume.committing(this);
     volume.writeDirtyBitmaps();
     List<Map.Entry<Long, ByteBuffer>> writes = new ArrayList<>(structures.entrySet());
     for (Map.Entry<Long, ByteBuffer> write : writes) {

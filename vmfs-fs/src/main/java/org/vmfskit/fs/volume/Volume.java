@@ -30,7 +30,9 @@ import org.vmfskit.fs.format.VmfsFormatException;
  * pointer-block access, and allocation. Files and directories live one layer up.
  *
  * <p>Locking: {@link #lock()} is a volume-wide read/write lock. Readers of files hold the read lock;
- * every change holds the write lock. The caches and bitmaps below are guarded by it.
+ * every change holds the write lock. The bitmaps are guarded by it. The FD and pointer-block caches
+ * are filled by readers too, which share the read lock, so each cache is also guarded by its own
+ * monitor.
  */
 public final class Volume implements AutoCloseable {
 
@@ -46,6 +48,8 @@ public final class Volume implements AutoCloseable {
   private final Int2ObjectLinkedOpenHashMap<int[]> pbCache = new Int2ObjectLinkedOpenHashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private long allocationCursor;
+  /** The transaction begun and not yet committed; its allocations are undone if it never commits. */
+  private MetadataTransaction active;
 
   private Volume(BlockDevice device, LvmHeader lvm, FsDescriptor fs, Geometry geometry, Map<ResourceKind, ResourceFile> resources) {
     this.device = device;
@@ -194,7 +198,10 @@ public final class Volume implements AutoCloseable {
 
   /** Reads and checks the live FD at {@code address}. */
   public FileDescriptor readFd(FileDescriptorAddr address) throws IOException {
-    FileDescriptor cached = fdCache.get(address.raw());
+    FileDescriptor cached;
+    synchronized (fdCache) {
+      cached = fdCache.get(address.raw());
+    }
     if (cached != null) {
       return cached;
     }
@@ -204,10 +211,12 @@ public final class Volume implements AutoCloseable {
     if (!fd.isLive()) {
       throw Corrupt.defect("FileDescriptor", offset + 0x208, "nlink", "file descriptor is not in use", "nlink above 0", 0);
     }
-    if (fdCache.size() > 65536) {
-      fdCache.clear();
+    synchronized (fdCache) {
+      if (fdCache.size() > 65536) {
+        fdCache.clear();
+      }
+      fdCache.put(address.raw(), fd);
     }
-    fdCache.put(address.raw(), fd);
     return fd;
   }
 
@@ -224,10 +233,12 @@ public final class Volume implements AutoCloseable {
     fd.encode(raw, 0);
     fdDeviceOffset(address); // checks the address
     stage(txn, resources.get(ResourceKind.FILE_DESCRIPTOR).resourceSegments(fdIndexOf(address), 0, FileDescriptor.SIZE), raw);
-    if (fd.isLive()) {
-      fdCache.put(address.raw(), fd);
-    } else {
-      fdCache.remove(address.raw());
+    synchronized (fdCache) {
+      if (fd.isLive()) {
+        fdCache.put(address.raw(), fd);
+      } else {
+        fdCache.remove(address.raw());
+      }
     }
   }
 
@@ -258,14 +269,19 @@ public final class Volume implements AutoCloseable {
    */
   public int[] readPointerBlock(int raw, String structure, long referrerOffset) throws IOException {
     int key = raw & ~0x38;
-    int[] cached = pbCache.getAndMoveToLast(key);
+    int[] cached;
+    synchronized (pbCache) {
+      cached = pbCache.getAndMoveToLast(key);
+    }
     if (cached != null) {
       return cached;
     }
     long index = pointerBlockIndex(raw, structure, referrerOffset);
     ByteBuffer buffer = resources.get(ResourceKind.POINTER_BLOCK).readResource(device, index, "PointerBlock " + Corrupt.hex(raw & 0xFFFFFFFFL));
     int[] entries = PointerBlock.decodeRaw(buffer, geometry.addressesPerMap());
-    pbCache.putAndMoveToLast(key, entries);
+    synchronized (pbCache) {
+      pbCache.putAndMoveToLast(key, entries);
+    }
     return entries;
   }
 
@@ -276,7 +292,9 @@ public final class Volume implements AutoCloseable {
     PointerBlock.encodeRaw(entries, buffer);
     long index = pointerBlockIndex(raw, "PointerBlock", -1);
     stage(txn, resources.get(ResourceKind.POINTER_BLOCK).resourceSegments(index, 0, entries.length * 4L), buffer);
-    pbCache.putAndMoveToLast(raw & ~0x38, entries.clone());
+    synchronized (pbCache) {
+      pbCache.putAndMoveToLast(raw & ~0x38, entries.clone());
+    }
   }
 
   /** Returns the image offset of the sub-block at raw address {@code raw}. */
@@ -334,12 +352,15 @@ public final class Volume implements AutoCloseable {
 
   /** Returns the allocation state of {@code kind}, reading it on first use. */
   ResourceBitmap bitmap(ResourceKind kind) throws IOException {
-    ResourceBitmap bitmap = bitmaps.get(kind);
-    if (bitmap == null) {
-      bitmap = ResourceBitmap.load(device, resources.get(kind));
-      bitmaps.put(kind, bitmap);
+    // Loaded lazily, possibly by readers that share the read lock (isFree, freeCount).
+    synchronized (bitmaps) {
+      ResourceBitmap bitmap = bitmaps.get(kind);
+      if (bitmap == null) {
+        bitmap = ResourceBitmap.load(device, resources.get(kind));
+        bitmaps.put(kind, bitmap);
+      }
+      return bitmap;
     }
-    return bitmap;
   }
 
   /** Returns whether resource {@code index} of {@code kind} is marked free on disk. */
@@ -372,7 +393,20 @@ public final class Volume implements AutoCloseable {
     if (device.isReadOnly()) {
       throw new org.vmfskit.fs.device.ReadOnlyDeviceException(device.name());
     }
-    return new MetadataTransaction(this);
+    active = new MetadataTransaction(this);
+    return active;
+  }
+
+  /** Called when {@code txn} starts writing: from then on its allocations stand. */
+  void committing(MetadataTransaction txn) {
+    if (active == txn) {
+      active = null;
+    }
+  }
+
+  /** Returns a resource allocated by a transaction that never committed to the free pool. */
+  void undoAllocation(ResourceKind kind, long index) {
+    bitmaps.get(kind).markFree(index);
   }
 
   /** Allocates one resource of {@code kind} (FD, PB or SB) and returns its index. */
@@ -381,6 +415,9 @@ public final class Volume implements AutoCloseable {
     long index = bitmap(kind).allocate();
     if (index < 0) {
       throw new NoSpaceException(device.name(), "no free " + kind.fileName() + " resources left (" + resourceCount(kind) + " in all)");
+    }
+    if (active != null) {
+      active.allocated(kind, index);
     }
     return index;
   }
@@ -402,6 +439,9 @@ public final class Volume implements AutoCloseable {
     long end = Math.min(fbb.nextUsed(start), start + count);
     for (long b = start; b < end; b++) {
       fbb.markUsed(b);
+      if (active != null) {
+        active.allocated(ResourceKind.FILE_BLOCK, b);
+      }
     }
     allocationCursor = end;
     return new long[] {start, end - start};
@@ -439,26 +479,44 @@ public final class Volume implements AutoCloseable {
     }
     if (kind == ResourceKind.POINTER_BLOCK) {
       // Freed MAPs keep their contents on disk (recovery depends on it); only the cache forgets.
-      pbCache.clear();
+      synchronized (pbCache) {
+        pbCache.clear();
+      }
     }
     if (kind == ResourceKind.FILE_DESCRIPTOR) {
-      for (int i = 0; i < indices.size(); i++) {
-        fdCache.remove(fdAddressOf(indices.getLong(i)).raw());
+      synchronized (fdCache) {
+        for (int i = 0; i < indices.size(); i++) {
+          fdCache.remove(fdAddressOf(indices.getLong(i)).raw());
+        }
       }
     }
   }
 
-  /** Trims caches after a commit. */
+  /**
+   * Trims caches after a change; a transaction that failed before committing has its allocations
+   * returned, so a failed change (out of space, say) leaks nothing into a later commit.
+   */
   public void afterCommit() {
-    while (pbCache.size() > PB_CACHE_ENTRIES) {
-      pbCache.removeFirst();
+    if (active != null) {
+      MetadataTransaction failed = active;
+      active = null;
+      failed.abort();
+    }
+    synchronized (pbCache) {
+      while (pbCache.size() > PB_CACHE_ENTRIES) {
+        pbCache.removeFirst();
+      }
     }
   }
 
   /** Forgets every cached FD and pointer block (after another writer may have changed them). */
   public void clearCaches() {
-    fdCache.clear();
-    pbCache.clear();
+    synchronized (fdCache) {
+      fdCache.clear();
+    }
+    synchronized (pbCache) {
+      pbCache.clear();
+    }
   }
 
   /** Returns a summary of the volume for {@code info}. */

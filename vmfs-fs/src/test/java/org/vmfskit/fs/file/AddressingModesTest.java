@@ -300,4 +300,63 @@ class AddressingModesTest {
     file.truncate(8000);
     assertThat(Images.readAll(file)).isEqualTo(java.util.Arrays.copyOf(expected, 8000));
   }
+
+  @Test
+  void writePastTheLargestFile_throwsFileTooLarge_andChangesNothing() throws Exception {
+    Vmfs vmfs = Images.format(GIB);
+    VmfsFile file = Images.createWith(vmfs, "/f", new byte[] {1, 2});
+    long limit = vmfs.volume().geometry().maxBytes(AddressingMode.DOUBLE_INDIRECT);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> file.write(limit, ByteBuffer.wrap(new byte[1])))
+        .isInstanceOf(FileTooLargeException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> file.truncate(limit + 1)).isInstanceOf(FileTooLargeException.class);
+    assertThat(file.size()).isEqualTo(2);
+    assertThat(file.descriptor().zla()).isEqualTo(AddressingMode.RESIDENT);
+    file.write(limit - 1, ByteBuffer.wrap(new byte[] {7}));
+    assertThat(file.size()).isEqualTo(limit);
+    assertThat(Images.read(file, limit - 1, 1)).containsExactly(7);
+    assertThat(Images.read(file, 0, 2)).containsExactly(1, 2);
+  }
+
+  @Test
+  void truncateOfAToBeZeroedFile_keepsBlockAndTbzCountersRight() throws Exception {
+    Vmfs vmfs = Images.format(GIB);
+    VmfsFile file = vmfs.createFile("/z");
+    file.preallocate(5 * MIB, VmfsFile.Preallocation.TO_BE_ZEROED);
+    file.write(0, ByteBuffer.wrap(new byte[(int) MIB]));
+    assertThat(file.descriptor().numTbzBlocks()).isEqualTo(4);
+    file.truncate(2 * MIB + 1);
+    assertThat(file.descriptor().numBlocks()).isEqualTo(3);
+    assertThat(file.descriptor().numTbzBlocks()).isEqualTo(2);
+    file.truncate(0);
+    assertThat(file.descriptor().numBlocks()).isZero();
+    assertThat(file.descriptor().numTbzBlocks()).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {100, 5000, 3 << 20})
+  void buffersWithOffsetsAndReadOnlyOrDirectBuffers_areHonoured(int length) throws Exception {
+    Vmfs vmfs = Images.format(GIB);
+    byte[] data = Patterns.of(length, 0, length);
+    ByteBuffer framed = ByteBuffer.allocate(length + 20);
+    framed.position(7).put(data).position(7).limit(7 + length);
+    VmfsFile a = vmfs.createFile("/a");
+    a.write(3, framed.asReadOnlyBuffer());
+    ByteBuffer direct = ByteBuffer.allocateDirect(length);
+    direct.put(data).flip();
+    VmfsFile b = vmfs.createFile("/b");
+    b.write(0, direct);
+    assertThat(direct.hasRemaining()).isFalse();
+    ByteBuffer into = ByteBuffer.allocate(length + 30);
+    into.position(11).limit(11 + length);
+    a.readFully(3, into);
+    assertThat(into.position()).isEqualTo(11 + length);
+    assertThat(java.util.Arrays.copyOfRange(into.array(), 11, 11 + length)).isEqualTo(data);
+    assertThat(java.util.Arrays.copyOf(into.array(), 11)).containsOnly(0);
+    assertThat(Images.read(a, 0, 3)).containsExactly(0, 0, 0);
+    ByteBuffer directInto = ByteBuffer.allocateDirect(length);
+    b.readFully(0, directInto);
+    byte[] back = new byte[length];
+    directInto.flip().get(back);
+    assertThat(back).isEqualTo(data);
+  }
 }

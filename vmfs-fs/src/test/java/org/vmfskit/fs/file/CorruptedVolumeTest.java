@@ -47,12 +47,14 @@ import org.vmfskit.fs.volume.Volume;
  *            /sb c0r9 0x151C800 (ZLA 2, 5000 B), /fb c0r10 0x151D000 (ZLA 1, 3 MiB),
  *            /pb c0r11 0x151D800 (ZLA 3, 300 MiB + 10, one MAP), /dir c0r12 0x151E000 (ZLA 2),
  *            /dir/inner c0r13 0x151E800 (resident), /link c0r14 0x151F000 (symlink to /res),
- *            /gone c0r15 0x151F800 (deleted: magic kept, nlink 0 at 0x151FA08)
+ *            /gone c0r15 0x151F800 (deleted: magic kept, nlink 0 at 0x151FA08),
+ *            /di c0r16 0x1520000 (ZLA 4304, 300 GiB + 10, slot 0 = first-level MAP c0r1)
  *            within a slot: descAddr +0x200, nlink +0x208, type +0x20C, size +0x214,
  *            blockSize +0x21C, ZLA +0x244, address slot 0 +0x400
  * 0x1800000  .fbb.sf (FB 7): header; cluster 0 header 0x1810000, cluster 1 0x1810400
  * 0x1900000  .pbc.sf (FB 8-10): header; cluster headers 0x1910000; MAP c0r0 (of /pb) 0x1918000,
- *            its entry 300 at 0x19184B0
+ *            its entry 300 at 0x19184B0; /di's first-level MAP c0r1 0x1919000 (entry 300 at
+ *            0x19194B0 names MAP c0r2) and second-level MAP c0r2 0x191A000 (entry 0 = the data FB)
  * 0x1C00000  .sbc.sf (FB 11-15): header; cluster headers 0x1C10000; SB c0r0 (/sb) 0x1C18000,
  *            SB c0r1 (/dir content) 0x1C1A000
  * 0x2200000  root directory content (FB 17), 15 entries of 140 B: ". .. .fbb.sf .fdc.sf .pbc.sf
@@ -79,6 +81,7 @@ class CorruptedVolumeTest {
     vmfs.symlink("/res", "/link");
     Images.createWith(vmfs, "/gone", new byte[] {6});
     vmfs.delete("/gone");
+    vmfs.createFile("/di").write(300L << 30, ByteBuffer.wrap(Images.content(7, 10)));
   }
 
   @Test
@@ -91,7 +94,7 @@ class CorruptedVolumeTest {
       {"/res", 0x151C000L, AddressingMode.RESIDENT}, {"/sb", 0x151C800L, AddressingMode.SUB_BLOCKS},
       {"/fb", 0x151D000L, AddressingMode.FILE_BLOCKS}, {"/pb", 0x151D800L, AddressingMode.POINTER_BLOCKS},
       {"/dir", 0x151E000L, AddressingMode.SUB_BLOCKS}, {"/dir/inner", 0x151E800L, AddressingMode.RESIDENT},
-      {"/link", 0x151F000L, AddressingMode.RESIDENT},
+      {"/link", 0x151F000L, AddressingMode.RESIDENT}, {"/di", 0x1520000L, AddressingMode.DOUBLE_INDIRECT},
     };
     for (Object[] f : files) {
       FileStat stat = vmfs.stat((String) f[0], false);
@@ -109,6 +112,11 @@ class CorruptedVolumeTest {
     assertThat(vmfs.openFile(vmfs.stat("/dir").address()).extents(0, 420)).containsExactly(new Extent(0, 420, 0x1C1A000));
     assertThat(volume.pointerBlockDeviceOffset(volume.readFd(vmfs.stat("/pb").address()).address(0), "test", 0)).isEqualTo(0x1918000);
     assertThat(Images.raw(template, 0x22004F8, 4)).containsExactly('r', 'e', 's', 0);
+    int diSlot0 = volume.readFd(vmfs.stat("/di").address()).address(0);
+    assertThat(volume.pointerBlockDeviceOffset(diSlot0, "test", 0)).isEqualTo(0x1919000);
+    int second = volume.readPointerBlock(diSlot0, "test", 0)[300];
+    assertThat(volume.pointerBlockDeviceOffset(second, "test", 0)).isEqualTo(0x191A000);
+    assertThat(volume.readPointerBlock(second, "test", 0)[0] & 7).isEqualTo(1);
     assertThat(template.size()).isEqualTo(0x41100000L);
   }
 
@@ -255,6 +263,10 @@ class CorruptedVolumeTest {
         walk("FD PB names no MAP", u32(0x151D800 + 0x400, 999 << 6 | 3), CORRUPT, "block map at 0x151dc00: address names no \\.pbc\\.sf resource .*"),
         walk("MAP FB outside the volume", u32(0x19184B0, 5000 << 6 | 1), CORRUPT, "PointerBlock at 0x19184b0: file block out of range .*"),
         walk("MAP entry holds an FD address", u32(0x19184B0, 0x4), CORRUPT, "PointerBlock at 0x19184b0: unexpected address .*"),
+        walk("first-level MAP entry holds a file block", u32(0x19194B0, 18 << 6 | 1), CORRUPT, "block map at 0x19194b0: unexpected address .*"),
+        walk("first-level MAP entry names no MAP", u32(0x19194B0, 4000 << 6 | 3), CORRUPT, "block map at 0x19194b0: address names no \\.pbc\\.sf resource .*"),
+        walk("second-level MAP entry outside the volume", u32(0x191A000, 5000 << 6 | 1), CORRUPT, "PointerBlock at 0x191a000: file block out of range .*"),
+        walk("second-level MAP entry holds a MAP", u32(0x191A000, 0x10000003), CORRUPT, "PointerBlock at 0x191a000: unexpected address .*"),
         // Directories
         walk("root size not a multiple of 140", u64(0x1518214, 2101), CORRUPT, ".*directory / at 0x1518214: directory size is not a whole number of entries .*"),
         walk("root size above the directory limit", u64(0x1518214, 140L * 500_000), LIMIT, "file / at 0x1518000: size exceeds the limit .*"),
@@ -298,7 +310,7 @@ class CorruptedVolumeTest {
   static final long[][] METADATA = {
     {0x100000, 0x300}, {0x1300000, 0x100}, {0x1500000, 0x40}, {0x1510000, 0x400}, {0x1518000, 0x7800},
     {0x1800000, 0x40}, {0x1810000, 0x800}, {0x1900000, 0x40}, {0x1910000, 0x400}, {0x1918000, 0x1000},
-    {0x1C00000, 0x40}, {0x1C10000, 0x400}, {0x1C1A000, 420}, {0x2200000, 2100},
+    {0x1C00000, 0x40}, {0x1C10000, 0x400}, {0x1C1A000, 420}, {0x2200000, 2240}, {0x1919000, 0x2000},
   };
 
   static Stream<Long> seeds() {

@@ -312,4 +312,13 @@ class DirectoryTest {
     assertThat(vmfs.stat("/f").mode()).isEqualTo(Vmfs.MODE_FILE);
     assertThat(vmfs.stat("/d").modeString()).isEqualTo("drwxr-xr-t");
   }
+
+  @Test
+  void exists_isFalseWhenAParentIsMissingOrNotADirectory() throws IOException {
+    Images.createWith(vmfs, "/file", new byte[1]);
+    assertThat(vmfs.exists("/file")).isTrue();
+    assertThat(vmfs.exists("/missing")).isFalse();
+    assertThat(vmfs.exists("/missing/child")).isFalse();
+    assertThat(vmfs.exists("/file/child")).isFalse();
+  }
 }
