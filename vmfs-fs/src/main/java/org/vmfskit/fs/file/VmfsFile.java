@@ -278,7 +278,7 @@ public final class VmfsFile {
       }
       Change change = prepare(fd, target, txn);
       long unit = change.unit();
-      long last = (target + unit - 1) / unit;
+      long last = (newSize + unit - 1) / unit;
       BitSet fresh = new BitSet();
       allocateHoles(change, 0, last, fresh, how == Preallocation.TO_BE_ZEROED && change.editor.zla() != AddressingMode.SUB_BLOCKS);
       if (how == Preallocation.ZEROED || change.editor.zla() == AddressingMode.SUB_BLOCKS) {
