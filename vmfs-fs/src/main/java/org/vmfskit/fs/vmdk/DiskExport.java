@@ -157,7 +157,7 @@ final class DiskExport {
     KdmvHeader header = new KdmvHeader(1, KdmvHeader.FLAG_NEWLINE, capacitySectors, KDMV_GRAIN_SECTORS, 1,
         KDMV_DESCRIPTOR_SECTORS, KDMV_GTES, 0, gdOffset, overHead, 0, 0);
     String name = out.name().substring(out.name().lastIndexOf('/') + 1);
-    Descriptor descriptor = Descriptor.of("monolithicSparse", VirtualDisk.newCid(), Descriptor.NO_PARENT_CID,
+    Descriptor descriptor = Descriptor.of("monolithicSparse", DiskCreation.newCid(), Descriptor.NO_PARENT_CID,
         List.of(new Descriptor.ExtentLine(Descriptor.Access.RW, capacitySectors, Descriptor.ExtentType.SPARSE,
             name.isEmpty() ? "disk.vmdk" : name, -1)));
     for (Descriptor.Entry entry : disk.descriptor().ddb()) {
@@ -195,6 +195,9 @@ final class DiskExport {
         kept += (int) grainBytes;
       }
       if (kept > 0) {
+        if (nextSector + kept / 512 > 0xFFFFFFFFL) {
+          throw new IOException(out.name() + ": monolithicSparse grain sectors are 32-bit; the data exceeds 2 TiB");
+        }
         out.write(nextSector * 512, buffer.slice(0, kept));
         nextSector += kept / 512;
       }

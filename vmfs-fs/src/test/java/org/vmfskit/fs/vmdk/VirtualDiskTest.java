@@ -106,8 +106,8 @@ class VirtualDiskTest {
     assertThat(store.resolve("vm/a-000001.vmdk", "../other/b.vmdk")).isEqualTo("other/b.vmdk");
     assertThat(store.resolve("vm/x.vmdk", "/vmfs/volumes/5e1f-uuid/vm2/b.vmdk")).isEqualTo("vm2/b.vmdk");
     assertThat(store.hostPath("/vmfs/volumes/ds1/vm/a.vmdk")).isEqualTo(root.resolve("vm/a.vmdk"));
-    assertThat(VirtualDisk.relativize("vm/child.vmdk", "other/base.vmdk")).isEqualTo("../other/base.vmdk");
-    assertThat(VirtualDisk.relativize("vm/child.vmdk", "vm/base.vmdk")).isEqualTo("base.vmdk");
+    assertThat(DiskCreation.relativize("vm/child.vmdk", "other/base.vmdk")).isEqualTo("../other/base.vmdk");
+    assertThat(DiskCreation.relativize("vm/child.vmdk", "vm/base.vmdk")).isEqualTo("base.vmdk");
   }
 
   @Test
