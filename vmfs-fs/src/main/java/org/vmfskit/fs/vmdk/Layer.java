@@ -30,7 +30,6 @@ record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean e
 
   static final int KDMV_MAGIC = 0x564D444B;
 
-
   /**
    * Opens the disk at {@code path} and its parents down to the base, following each
    * {@code parentFileNameHint} through the store and checking {@code parentCID == parent.CID};
@@ -53,10 +52,10 @@ record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean e
               layers.size() + 1L);
         }
         Layer layer = Layer.open(store, current, writable && layers.isEmpty());
-        if (!layers.isEmpty()) {
-          checkParentCid(layers.getLast(), layer);
-        }
         layers.add(layer);
+        if (layers.size() > 1) {
+          checkParentCid(layers.get(layers.size() - 2), layer);
+        }
         Optional<String> hint = layer.descriptor().parentFileNameHint();
         if (hint.isEmpty()) {
           break;

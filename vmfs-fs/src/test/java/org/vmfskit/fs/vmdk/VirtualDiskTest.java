@@ -129,4 +129,19 @@ class VirtualDiskTest {
       }
     }
   }
+
+  @Test
+  void openChain_deeperThanLimit_throwsResourceLimit() throws IOException {
+    VirtualDisk disk = VirtualDisk.createBase(store, "vm/l.vmdk", 1 << 20, DiskStore.Allocation.THIN);
+    for (int d = 1; d <= 3; d++) {
+      VirtualDisk child = VirtualDisk.createDelta(disk, "vm/l-%06d.vmdk".formatted(d), VirtualDisk.DeltaFormat.VMFS_SPARSE);
+      disk.close();
+      disk = child;
+    }
+    disk.close();
+    assertThatThrownBy(() -> Layer.openChain(store, "vm/l-000003.vmdk", false, 3))
+        .isInstanceOf(org.vmfskit.fs.format.ResourceLimitException.class)
+        .hasMessageContaining("chain depth");
+    assertThat(Layer.openChain(store, "vm/l-000003.vmdk", false, 4)).hasSize(4).allSatisfy(layer -> layer.close());
+  }
 }
