@@ -56,16 +56,12 @@ public final class VmdkBench {
       }
       return;
     }
+    String loadBefore = loadAverage();
     List<String> rows = new ArrayList<>();
     double cp = median(() -> timeProcess(dir, "cp", "bench-flat.vmdk", "cp.out"), dir.resolve("cp.out"));
     double ours = median(() -> timeExport(store), dir.resolve("ours.raw"));
-    double qemu = timeProcess(dir, "qemu-img", "convert", "-f", "vmdk", "-O", "raw", "bench-000001.vmdk", "qemu.raw");
-    boolean same = Arrays.equals(hash(dir.resolve("qemu.raw")), hash(exportOnce(store)));
-    Files.deleteIfExists(dir.resolve("qemu.raw"));
-    Files.deleteIfExists(dir.resolve("ours.raw"));
     rows.add(row("`cp` of the 1 GiB flat file", cp, cp));
     rows.add(row("vmfskit `exportRaw` (base + 10 % COWD delta)", ours, cp));
-    rows.add(row("`qemu-img convert -f vmdk -O raw` (same chain)", qemu, cp));
     List<String> depthRows = new ArrayList<>();
     double cold1 = 0;
     double warm1 = 0;
@@ -84,13 +80,21 @@ public final class VmdkBench {
       depthRows.add("| %d | %d | %.3f | %.2f | %.2f | %.3f | %.2f | %.2f |".formatted(depth, depth + 1, cold,
           1.0 / cold, coldRatio, warm, 1.0 / warm, warmRatio));
     }
+    settle();
+    double qemu = timeProcess(dir, "qemu-img", "convert", "-f", "vmdk", "-O", "raw", "bench-000001.vmdk", "qemu.raw");
+    boolean same = Arrays.equals(hash(dir.resolve("qemu.raw")), hash(exportOnce(store)));
+    Files.deleteIfExists(dir.resolve("qemu.raw"));
+    Files.deleteIfExists(dir.resolve("ours.raw"));
+    rows.add(row("`qemu-img convert -f vmdk -O raw` (same chain)", qemu, cp));
+    String loadAfter = loadAverage();
     String section = """
         ## Virtual disks (issue 3)
 
-        Run by `bench/vmdk-bench.sh` on %s (%d cores, JDK %s), warm page cache, no fsync, median of %d
-        runs except qemu-img (one run). Chain: 1 GiB random `vmfs` base + vmfsSparse delta, grain 512 bytes,
+        Run by `bench/vmdk-bench.sh` on %s (%d cores, JDK %s), warm page cache, no fsync (but `sync` before each timed run), median
+        of %d runs except qemu-img (one run, last). Chain: 1 GiB random `vmfs` base + vmfsSparse delta, grain 512 bytes,
         %d random 4 KiB writes at 512-byte-aligned offsets (%.1f MiB of grains). Our export equals
-        qemu-img's output: **%s**.
+        qemu-img's output: **%s**. Load average (1/5/15 min) before: %s; after: %s. The machine is
+        shared with other builds, so a load well above the 2 cores means the numbers are disturbed.
 
         ### Flatten to raw
 
@@ -110,12 +114,21 @@ public final class VmdkBench {
 
         Targets: export within 2× `cp` (%s); depth-32 reads ≥ 0.9× depth-1 throughput (cold: %s; warm: %s).
         """.formatted(java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors(),
-            Runtime.version(), RUNS, WRITES, deltaMiB(store), same ? "yes" : "NO",
+            Runtime.version(), RUNS, WRITES, deltaMiB(store), same ? "yes" : "NO", loadBefore, loadAfter,
             String.join("\n", rows), String.join("\n", depthRows),
             ours <= 2 * cp ? "met: %.2f×".formatted(ours / cp) : "missed: %.2f×".formatted(ours / cp),
             verdict(coldRatio), verdict(warmRatio));
     writeSection(results, section);
     System.out.println(section);
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return parts[0] + " / " + parts[1] + " / " + parts[2];
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   private static String verdict(double ratio) {
@@ -174,6 +187,7 @@ public final class VmdkBench {
       if (cleanup != null) {
         Files.deleteIfExists(cleanup);
       }
+      settle();
       times[i] = timed.run();
     }
     if (cleanup != null) {
@@ -181,6 +195,14 @@ public final class VmdkBench {
     }
     Arrays.sort(times);
     return times[RUNS / 2];
+  }
+
+  /**
+   * Writes back dirty pages (outside the timing) so one measurement's 1 GiB of output does not
+   * slow the next; the page cache stays warm.
+   */
+  private static void settle() throws Exception {
+    Oracles.run(Path.of("/"), "sync");
   }
 
   private static double timeProcess(Path dir, String... command) throws Exception {
