@@ -191,4 +191,31 @@ class OracleTest {
       assertThat(vmdkinfo.exit()).as(vmdkinfo.output()).isZero();
     }
   }
+
+  @Test
+  void qemuMadeKdmvChild_ofOurBase_readsLikeTheImageItWasMadeFrom() throws Exception {
+    assumeTrue(Oracles.toolAvailable("qemu-img"), "qemu-img not installed");
+    SplittableRandom random = new SplittableRandom(13);
+    byte[] model = new byte[(int) CAPACITY];
+    try (VirtualDisk base = baseWithData(model, random)) {
+      assertThat(base.depth()).isEqualTo(1);
+    }
+    byte[] changed = model.clone();
+    byte[] patch = new byte[200_000];
+    random.nextBytes(patch);
+    System.arraycopy(patch, 0, changed, 3_000_000, patch.length);
+    Files.write(dir.resolve("changed.raw"), changed);
+    // qemu writes only its own new file: a delta-only KDMV child whose parent is our vmfs base.
+    Oracles.Result convert = Oracles.run(dir, "qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-B", "vm.vmdk",
+        "-o", "backing_fmt=vmdk", "changed.raw", "child.vmdk");
+    assertThat(convert.exit()).as(convert.output()).isZero();
+    try (VirtualDisk child = VirtualDisk.open(HostDiskStore.readOnly(dir), "child.vmdk", false)) {
+      assertThat(child.depth()).isEqualTo(2);
+      assertThat(child.info().chain()).extracting(VirtualDisk.LayerInfo::createType)
+          .containsExactly("monolithicSparse", "vmfs");
+      ByteBuffer all = ByteBuffer.allocate((int) CAPACITY);
+      child.read(0, all);
+      assertThat(all.array()).isEqualTo(changed);
+    }
+  }
 }
