@@ -144,4 +144,29 @@ class VirtualDiskTest {
         .hasMessageContaining("chain depth");
     assertThat(Layer.openChain(store, "vm/l-000003.vmdk", false, 4)).hasSize(4).allSatisfy(layer -> layer.close());
   }
+
+  @Test
+  void hostStore_fileOperations_andReadOnlyStore() throws IOException {
+    try (DiskFile file = store.create("vm/x.bin", 8192, DiskStore.Allocation.EAGER_ZEROED_THICK)) {
+      assertThat(file.size()).isEqualTo(8192);
+      file.write(100, ByteBuffer.wrap(new byte[] {7}));
+      file.allocate(16384);
+      assertThat(file.size()).isEqualTo(16384);
+    }
+    store.rename("vm/x.bin", "vm/y.bin");
+    assertThat(store.list("vm")).containsExactly("y.bin");
+    assertThat(store.exists("/vmfs/volumes/ds/vm/y.bin")).isTrue();
+    assertThat(store.hostPath("../../etc/passwd")).isEqualTo(root.resolve("etc/passwd"));
+    HostDiskStore readOnly = HostDiskStore.readOnly(root);
+    assertThatThrownBy(() -> readOnly.create("vm/z.bin")).isInstanceOf(java.nio.file.ReadOnlyFileSystemException.class);
+    try (DiskFile file = readOnly.open("vm/y.bin", false)) {
+      ByteBuffer one = ByteBuffer.allocate(1);
+      file.readFully(100, one);
+      assertThat(one.get(0)).isEqualTo((byte) 7);
+      assertThatThrownBy(() -> file.write(0, ByteBuffer.allocate(1))).isInstanceOf(IOException.class);
+      assertThatThrownBy(() -> file.readFully(16380, ByteBuffer.allocate(8))).isInstanceOf(java.io.EOFException.class);
+    }
+    store.delete("vm/y.bin");
+    assertThat(store.list("vm")).isEmpty();
+  }
 }
