@@ -92,6 +92,9 @@ final class DiskExport {
                 writeNonZero(out, job.offset(), job.buffer());
               } catch (IOException e) {
                 failure = e;
+              } catch (RuntimeException e) {
+                // Never leave the reader waiting for a buffer that will not come back.
+                failure = new IOException("export writer failed", e);
               }
             }
             free.put(job.buffer());
