@@ -65,6 +65,10 @@ final class SeSparseExtent implements Extent {
           1L << 50, header.grainTablesSize());
     }
     long gdOffset = header.grainDirOffset() * 512;
+    if (gdOffset + needed * 8 > size) {
+      throw Corrupt.defect("SeSparseHeader", 0x80, "grainDirOffset", "grain directory outside the file",
+          "end at most " + Corrupt.hex(size), Corrupt.hex(gdOffset + needed * 8));
+    }
     ByteBuffer raw = Extent.readStructure(file, gdOffset, ByteBuffer.allocate((int) (needed * 8)), GD);
     long[] gd = new long[(int) needed];
     long maxGtIndex = header.grainTablesSize() / SeSparseHeader.GT_SECTORS;
