@@ -136,6 +136,7 @@ class CorruptionTest {
         c("KDMV GD past EOF", km, put(km, 0x38, 8, 1L << 30), CorruptStructureException.class, 0x38),
         c("KDMV GD entry past EOF", km, put(km, 0x2A00, 4, 0xFFFFFF00L), CorruptStructureException.class, 0x2A00),
         c("KDMV GT entry past EOF", km, put(km, 0x2C00, 4, 0x7FFFFFFFL), CorruptStructureException.class, 0x2C00),
+        c("KDMV GT entry over metadata", km, put(km, 0x2C00, 4, 21), CorruptStructureException.class, 0x2C00),
         c("KDMV descriptor line", km, put(km, 0x200, 4, 0x0a3d3d3d), CorruptStructureException.class, 0x200),
         c("KDMV truncated", km, truncate(km, 0x2A00 + 2), TruncatedImageException.class, 0x2A00),
         c("parentCID mismatch", "cowd/d.vmdk", put("cowd/b.vmdk", 0, 0, -1), CorruptStructureException.class, -1),
