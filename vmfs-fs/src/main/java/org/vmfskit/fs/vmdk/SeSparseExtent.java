@@ -23,7 +23,8 @@ final class SeSparseExtent implements Extent {
   private static final int GRAIN_BYTES = 4096;
   private static final int GT_BYTES = SeSparseHeader.GT_ENTRIES * 8;
   private static final long GD_USED = 0x1000000000000000L;
-  private static final int MAX_CACHED_GTS = 1024;
+  /** 4 MiB of grain tables per layer: the merged index needs one per layer at a time. */
+  private static final int MAX_CACHED_GTS = 128;
 
   private final DiskFile file;
   private final SeSparseHeader header;
