@@ -169,4 +169,34 @@ class VirtualDiskTest {
     store.delete("vm/y.bin");
     assertThat(store.list("vm")).isEmpty();
   }
+
+  @Test
+  void manyGrainTables_moreThanTheCacheHolds_readBackAfterEviction(@org.junit.jupiter.api.io.TempDir Path host)
+      throws IOException {
+    HostDiskStore sparse = HostDiskStore.of(host);
+    long capacity = 2L << 30;
+    java.util.SplittableRandom random = new java.util.SplittableRandom(99);
+    java.util.Map<Long, Byte> written = new java.util.HashMap<>();
+    VirtualDisk base = VirtualDisk.createBase(sparse, "big.vmdk", capacity, DiskStore.Allocation.THIN);
+    for (VirtualDisk.DeltaFormat format : VirtualDisk.DeltaFormat.values()) {
+      VirtualDisk child = VirtualDisk.createDelta(base, "big-" + format + ".vmdk", format);
+      base.close();
+      base = child;
+      // One write in each of 1000 spans: more grain tables than either extent caches.
+      for (long span = 0; span < 1000; span++) {
+        long offset = span * (2L << 20) + random.nextInt(1 << 20);
+        byte value = (byte) random.nextInt(1, 256);
+        base.write(offset, ByteBuffer.wrap(new byte[] {value}));
+        written.put(offset, value);
+      }
+    }
+    base.close();
+    try (VirtualDisk disk = VirtualDisk.open(sparse, "big-SE_SPARSE.vmdk", false)) {
+      for (java.util.Map.Entry<Long, Byte> e : written.entrySet()) {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        disk.read(e.getKey(), one);
+        assertThat(one.get(0)).as("byte at %s", e.getKey()).isEqualTo(e.getValue());
+      }
+    }
+  }
 }
