@@ -17,6 +17,8 @@ final class ChainIndex {
   static final int UNIT_BYTES = 512;
   private static final int UNITS = REGION_BYTES / UNIT_BYTES;
   private static final int MAX_CACHED_REGIONS = 4096;
+  /** Bounds the cache's memory (about 14 bytes per run) as well as its region count. */
+  private static final long MAX_CACHED_RUNS = 4L << 20;
 
   /** Runs of one region; run {@code i} covers {@code [start[i], start[i + 1])} of the region. */
   record Region(int count, int[] start, short[] owner, long[] fileOffset) {
@@ -39,6 +41,7 @@ final class ChainIndex {
   private final long[] fileOffsets = new long[UNITS];
   private final short[] owners = new short[UNITS];
   private final Long2ObjectLinkedOpenHashMap<Region> cache = new Long2ObjectLinkedOpenHashMap<>();
+  private long cachedRuns;
 
   ChainIndex(Extent[] extents, long[] extentStart, int[][] layers, long capacity) {
     this.extents = extents;
@@ -54,17 +57,21 @@ final class ChainIndex {
       return cached;
     }
     Region built = build(region);
-    if (cache.size() >= MAX_CACHED_REGIONS) {
-      cache.removeFirst();
+    while (!cache.isEmpty() && (cache.size() >= MAX_CACHED_REGIONS || cachedRuns + built.count() > MAX_CACHED_RUNS)) {
+      cachedRuns -= cache.removeFirst().count();
     }
     cache.put(region, built);
+    cachedRuns += built.count();
     return built;
   }
 
   /** Forgets the regions overlapping {@code [offset, offset + length)}. */
   void invalidate(long offset, long length) {
     for (long r = offset / REGION_BYTES; r <= (offset + length - 1) / REGION_BYTES; r++) {
-      cache.remove(r);
+      Region removed = cache.remove(r);
+      if (removed != null) {
+        cachedRuns -= removed.count();
+      }
     }
   }
 

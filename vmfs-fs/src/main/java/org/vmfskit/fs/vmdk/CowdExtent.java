@@ -23,7 +23,8 @@ final class CowdExtent implements Extent {
   private static final String GT = "CowdGrainTable";
   private static final int GT_BYTES = CowdHeader.GT_ENTRIES * 4;
   private static final int GT_SECTORS = GT_BYTES / 512;
-  private static final int MAX_CACHED_GTS = 4096;
+  /** 4 MiB of grain tables per layer: the merged index needs one per layer at a time. */
+  private static final int MAX_CACHED_GTS = 256;
 
   private final DiskFile file;
   private CowdHeader header;

@@ -46,12 +46,12 @@ public final class HostDiskStore implements DiskStore {
     return new HostDiskStore(root, true);
   }
 
-  /** Returns the host path of a store path. */
+  /**
+   * Returns the host path of a store path. The path is normalised first ({@code ..} never climbs
+   * above the root), so no store path reaches outside the root directory.
+   */
   public Path hostPath(String path) {
-    String relative = stripVolume(path);
-    while (relative.startsWith("/")) {
-      relative = relative.substring(1);
-    }
+    String relative = normalize(stripVolume(path));
     return relative.isEmpty() ? root : root.resolve(relative);
   }
 

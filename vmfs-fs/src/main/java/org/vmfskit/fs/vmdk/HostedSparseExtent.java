@@ -179,9 +179,11 @@ final class HostedSparseExtent implements Extent {
     for (int i = 0; i < entries; i++) {
       long entry = LittleEndian.u32(raw, i * 4);
       boolean zero = entry == 1 && header.zeroGrains();
-      if (entry != 0 && !zero && entry * 512 + need > fileSize) {
-        throw Corrupt.defect(GT, at + i * 4L, "entry " + i, "grain outside the file",
-            "sector below " + (fileSize - need) / 512, entry);
+      // An uncompressed grain must lie in the grain area (from overHead), not over the metadata.
+      long first = header.compressed() ? 1 : header.overHead();
+      if (entry != 0 && !zero && (entry < first || entry * 512 + need > fileSize)) {
+        throw Corrupt.defect(GT, at + i * 4L, "entry " + i, "grain outside the grain area",
+            "sector " + first + ".." + (fileSize - need) / 512, entry);
       }
       table[i] = (int) entry;
     }

@@ -5,8 +5,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
 import java.util.List;
 import org.vmfskit.fs.format.Corrupt;
+import org.vmfskit.fs.format.CorruptStructureException;
 import org.vmfskit.fs.format.LittleEndian;
 import org.vmfskit.fs.format.ResourceLimitException;
 import org.vmfskit.fs.format.UnsupportedFormatException;
@@ -25,6 +29,70 @@ record Layer(String path, Descriptor descriptor, List<Extent> extents, boolean e
     implements Closeable {
 
   static final int KDMV_MAGIC = 0x564D444B;
+
+  /**
+   * Opens the disk at {@code path} and its parents down to the base, following each
+   * {@code parentFileNameHint} through the store and checking {@code parentCID == parent.CID};
+   * the walk is bounded by {@code maxDepth} and a visited set. Only the top layer may be writable.
+   */
+  static List<Layer> openChain(DiskStore store, String path, boolean writable, int maxDepth) throws IOException {
+    List<Layer> layers = new ArrayList<>();
+    Set<String> visited = new HashSet<>();
+    try {
+      String current = path;
+      while (true) {
+        if (!visited.add(current)) {
+          Layer child = layers.getLast();
+          throw new CorruptStructureException("Descriptor in " + child.path(), child.offsetOf("parentFileNameHint"),
+              "parentFileNameHint", "parent chain loops back to " + current, "a chain ending in a base disk",
+              "a loop of " + layers.size() + " disks");
+        }
+        if (layers.size() >= maxDepth) {
+          throw new ResourceLimitException("Descriptor in " + current, 0, "chain depth", maxDepth,
+              layers.size() + 1L);
+        }
+        Layer layer = Layer.open(store, current, writable && layers.isEmpty());
+        layers.add(layer);
+        if (layers.size() > 1) {
+          checkParentCid(layers.get(layers.size() - 2), layer);
+        }
+        Optional<String> hint = layer.descriptor().parentFileNameHint();
+        if (hint.isEmpty()) {
+          break;
+        }
+        String parent = store.resolve(current, hint.get());
+        if (!store.exists(parent)) {
+          throw new CorruptStructureException("Descriptor in " + current, layer.offsetOf("parentFileNameHint"),
+              "parentFileNameHint", "parent disk not found", "an existing file", parent);
+        }
+        current = parent;
+      }
+    } catch (IOException | RuntimeException e) {
+      closeAll(layers, e);
+      throw e;
+    }
+    return layers;
+  }
+
+  private static void checkParentCid(Layer child, Layer parent) throws CorruptStructureException {
+    long expected = parent.descriptor().cid();
+    long actual = child.descriptor().parentCid();
+    if (expected != actual) {
+      throw new CorruptStructureException("Descriptor in " + child.path(), child.offsetOf("parentCID"),
+          "parentCID", "parentCID does not match the CID of " + parent.path(), Descriptor.cidText(expected),
+          Descriptor.cidText(actual));
+    }
+  }
+
+  private static void closeAll(List<Layer> layers, Throwable cause) {
+    for (Layer layer : layers) {
+      try {
+        layer.close();
+      } catch (IOException e) {
+        cause.addSuppressed(e);
+      }
+    }
+  }
 
   /** Opens the disk at {@code path}; only a writable layer opens its extents for writing. */
   static Layer open(DiskStore store, String path, boolean writable) throws IOException {

@@ -23,7 +23,8 @@ final class SeSparseExtent implements Extent {
   private static final int GRAIN_BYTES = 4096;
   private static final int GT_BYTES = SeSparseHeader.GT_ENTRIES * 8;
   private static final long GD_USED = 0x1000000000000000L;
-  private static final int MAX_CACHED_GTS = 1024;
+  /** 4 MiB of grain tables per layer: the merged index needs one per layer at a time. */
+  private static final int MAX_CACHED_GTS = 128;
 
   private final DiskFile file;
   private final SeSparseHeader header;
@@ -65,6 +66,10 @@ final class SeSparseExtent implements Extent {
           1L << 50, header.grainTablesSize());
     }
     long gdOffset = header.grainDirOffset() * 512;
+    if (gdOffset + needed * 8 > size) {
+      throw Corrupt.defect("SeSparseHeader", 0x80, "grainDirOffset", "grain directory outside the file",
+          "end at most " + Corrupt.hex(size), Corrupt.hex(gdOffset + needed * 8));
+    }
     ByteBuffer raw = Extent.readStructure(file, gdOffset, ByteBuffer.allocate((int) (needed * 8)), GD);
     long[] gd = new long[(int) needed];
     long maxGtIndex = header.grainTablesSize() / SeSparseHeader.GT_SECTORS;

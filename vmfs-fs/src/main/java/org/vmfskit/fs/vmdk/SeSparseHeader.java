@@ -48,6 +48,8 @@ record SeSparseHeader(
   static final long GRAIN_SECTORS = 8;
   static final long GT_SECTORS = 64;
   static final int GT_ENTRIES = 4096;
+  /** The largest capacity accepted, in sectors: 64 TiB, above the SEsparse maximum of just under 64 TB. */
+  static final long MAX_CAPACITY = 1L << 37;
 
   private static final String STRUCTURE = "SeSparseHeader";
   private static final int OFF_MAGIC = 0x00;
@@ -143,8 +145,8 @@ record SeSparseHeader(
       }
     }
     long capacity = LittleEndian.u64(src, OFF_CAPACITY);
-    if (capacity <= 0 || capacity > (1L << 40)) {
-      throw Corrupt.range(STRUCTURE, fileOffset + OFF_CAPACITY, "capacity", 1, 1L << 40, capacity);
+    if (capacity <= 0 || capacity > MAX_CAPACITY) {
+      throw Corrupt.range(STRUCTURE, fileOffset + OFF_CAPACITY, "capacity", 1, MAX_CAPACITY, capacity);
     }
     return new SeSparseHeader(capacity, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
         v[11], v[12], v[13], v[14], v[15]);

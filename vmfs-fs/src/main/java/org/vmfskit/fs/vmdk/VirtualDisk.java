@@ -8,14 +8,9 @@ import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import org.vmfskit.fs.format.CorruptStructureException;
-import org.vmfskit.fs.format.ResourceLimitException;
 import org.vmfskit.fs.format.TruncatedImageException;
 
 /**
@@ -37,7 +32,6 @@ public final class VirtualDisk implements Closeable {
   public static final int MAX_CHAIN_DEPTH = 255;
 
   private static final int WRITE_CHUNK = 4 << 20;
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   /** The format of a new delta. */
   public enum DeltaFormat {
@@ -105,52 +99,8 @@ public final class VirtualDisk implements Closeable {
   public static VirtualDisk open(DiskStore store, String path, boolean writable) throws IOException {
     checkNotNull(store, "store");
     checkArgument(!writable || !store.isReadOnly(), "store %s is read-only", store);
-    List<Layer> layers = new ArrayList<>();
-    Set<String> visited = new HashSet<>();
-    try {
-      String current = path;
-      while (true) {
-        if (!visited.add(current)) {
-          Layer child = layers.getLast();
-          throw new CorruptStructureException("Descriptor in " + child.path(), child.offsetOf("parentFileNameHint"),
-              "parentFileNameHint", "parent chain loops back to " + current, "a chain ending in a base disk",
-              "a loop of " + layers.size() + " disks");
-        }
-        if (layers.size() >= MAX_CHAIN_DEPTH) {
-          throw new ResourceLimitException("Descriptor in " + current, 0, "chain depth", MAX_CHAIN_DEPTH,
-              layers.size() + 1L);
-        }
-        Layer layer = Layer.open(store, current, writable && layers.isEmpty());
-        if (!layers.isEmpty()) {
-          checkParentCid(layers.getLast(), layer);
-        }
-        layers.add(layer);
-        Optional<String> hint = layer.descriptor().parentFileNameHint();
-        if (hint.isEmpty()) {
-          break;
-        }
-        String parent = store.resolve(current, hint.get());
-        if (!store.exists(parent)) {
-          throw new CorruptStructureException("Descriptor in " + current, layer.offsetOf("parentFileNameHint"),
-              "parentFileNameHint", "parent disk not found", "an existing file", parent);
-        }
-        current = parent;
-      }
-    } catch (IOException | RuntimeException e) {
-      closeAll(layers, e);
-      throw e;
-    }
+    List<Layer> layers = Layer.openChain(store, path, writable, MAX_CHAIN_DEPTH);
     return new VirtualDisk(store, layers, writable);
-  }
-
-  private static void checkParentCid(Layer child, Layer parent) throws CorruptStructureException {
-    long expected = parent.descriptor().cid();
-    long actual = child.descriptor().parentCid();
-    if (expected != actual) {
-      throw new CorruptStructureException("Descriptor in " + child.path(), child.offsetOf("parentCID"),
-          "parentCID", "parentCID does not match the CID of " + parent.path(), Descriptor.cidText(expected),
-          Descriptor.cidText(actual));
-    }
   }
 
   /**
@@ -160,20 +110,7 @@ public final class VirtualDisk implements Closeable {
    */
   public static VirtualDisk createBase(DiskStore store, String path, long capacityBytes,
       DiskStore.Allocation allocation) throws IOException {
-    checkArgument(capacityBytes > 0 && capacityBytes % 512 == 0, "capacity %s is not a positive multiple of 512",
-        capacityBytes);
-    String flat = baseName(path) + "-flat.vmdk";
-    Descriptor descriptor = Descriptor.of("vmfs", newCid(), Descriptor.NO_PARENT_CID,
-        List.of(new Descriptor.ExtentLine(Descriptor.Access.RW, capacityBytes / 512, Descriptor.ExtentType.VMFS,
-            fileName(flat), -1)));
-    descriptor = withGeometry(descriptor, capacityBytes);
-    if (allocation == DiskStore.Allocation.THIN) {
-      descriptor = descriptor.withDdb("ddb.thinProvisioned", "1");
-    }
-    try (DiskFile file = store.create(flat, capacityBytes, allocation)) {
-      checkState(file.size() == capacityBytes, "flat extent %s has the wrong size", flat);
-    }
-    writeDescriptor(store, path, descriptor, true);
+    DiskCreation.createBase(store, path, capacityBytes, allocation);
     return open(store, path, true);
   }
 
@@ -184,37 +121,15 @@ public final class VirtualDisk implements Closeable {
    */
   public static VirtualDisk createDelta(VirtualDisk parent, String path, DeltaFormat format) throws IOException {
     checkNotNull(parent, "parent");
-    DiskStore store = parent.store;
     Descriptor parentDescriptor;
-    String parentPath;
     synchronized (parent) {
       parent.flush();
       // The parent is frozen from now on: writing it would change data under the new child.
       parent.writable = false;
       parentDescriptor = parent.topDescriptor;
-      parentPath = parent.layers.getFirst().path();
     }
-    long sectors = parent.capacity / 512;
-    String extent = baseName(path) + (format == DeltaFormat.VMFS_SPARSE ? "-delta.vmdk" : "-sesparse.vmdk");
-    try (DiskFile file = store.create(extent)) {
-      switch (format) {
-        case VMFS_SPARSE -> CowdExtent.create(file, sectors).flush();
-        case SE_SPARSE -> SeSparseExtent.create(file, sectors).flush();
-      }
-    }
-    Descriptor.ExtentType type =
-        format == DeltaFormat.VMFS_SPARSE ? Descriptor.ExtentType.VMFSSPARSE : Descriptor.ExtentType.SESPARSE;
-    Descriptor descriptor = Descriptor.of(format == DeltaFormat.VMFS_SPARSE ? "vmfsSparse" : "seSparse",
-            newCid(), parentDescriptor.cid(),
-            List.of(new Descriptor.ExtentLine(Descriptor.Access.RW, sectors, type, fileName(extent), -1)))
-        .with("parentFileNameHint", relativize(path, parentPath), true);
-    for (Descriptor.Entry entry : parentDescriptor.ddb()) {
-      if (!entry.key().equals("ddb.thinProvisioned") && !entry.key().equals("ddb.deletable")) {
-        descriptor = descriptor.withDdb(entry.key(), entry.value());
-      }
-    }
-    writeDescriptor(store, path, descriptor, true);
-    return open(store, path, true);
+    DiskCreation.createDelta(parent.store, parent.path(), parentDescriptor, parent.capacity, path, format);
+    return open(parent.store, path, true);
   }
 
   /** Returns the capacity in bytes. */
@@ -392,8 +307,8 @@ public final class VirtualDisk implements Closeable {
     }
     Layer top = layers.getFirst();
     if (!top.embedded()) {
-      topDescriptor = topDescriptor.withCid(newCid());
-      writeDescriptor(store, top.path(), topDescriptor, false);
+      topDescriptor = topDescriptor.withCid(DiskCreation.newCid());
+      DiskCreation.writeDescriptor(store, top.path(), topDescriptor, false);
     }
     cidUpdated = true;
   }
@@ -463,75 +378,5 @@ public final class VirtualDisk implements Closeable {
     if (failure != null) {
       throw failure;
     }
-  }
-
-  private static void closeAll(List<Layer> layers, Throwable cause) {
-    for (Layer layer : layers) {
-      try {
-        layer.close();
-      } catch (IOException e) {
-        cause.addSuppressed(e);
-      }
-    }
-  }
-
-  static void writeDescriptor(DiskStore store, String path, Descriptor descriptor, boolean create)
-      throws IOException {
-    byte[] bytes = descriptor.toBytes();
-    try (DiskFile file = create ? store.create(path) : store.open(path, true)) {
-      file.write(0, ByteBuffer.wrap(bytes));
-      file.setSize(bytes.length);
-    }
-  }
-
-  /** Returns a random CID other than the reserved ffffffff and fffffffe. */
-  static long newCid() {
-    long cid;
-    do {
-      cid = Integer.toUnsignedLong(RANDOM.nextInt());
-    } while (cid >= 0xFFFFFFFEL);
-    return cid;
-  }
-
-  private static Descriptor withGeometry(Descriptor descriptor, long capacityBytes) {
-    long cylinders = Math.min(65535, Math.max(1, capacityBytes / 512 / (255 * 63)));
-    return descriptor.withDdb("ddb.adapterType", "lsilogic")
-        .withDdb("ddb.geometry.cylinders", Long.toString(cylinders))
-        .withDdb("ddb.geometry.heads", "255")
-        .withDdb("ddb.geometry.sectors", "63")
-        .withDdb("ddb.virtualHWVersion", "13");
-  }
-
-  private static String baseName(String path) {
-    checkArgument(path.endsWith(".vmdk"), "%s does not end in .vmdk", path);
-    return path.substring(0, path.length() - ".vmdk".length());
-  }
-
-  private static String fileName(String path) {
-    return path.substring(path.lastIndexOf('/') + 1);
-  }
-
-  /** Returns {@code target} relative to the directory of {@code from} (both store paths). */
-  static String relativize(String from, String target) {
-    String[] a = directoryParts(from);
-    String[] b = target.replaceAll("^/+", "").split("/");
-    int common = 0;
-    while (common < a.length && common < b.length - 1 && a[common].equals(b[common])) {
-      common++;
-    }
-    StringBuilder out = new StringBuilder();
-    for (int i = common; i < a.length; i++) {
-      out.append("../");
-    }
-    for (int i = common; i < b.length; i++) {
-      out.append(b[i]).append(i + 1 < b.length ? "/" : "");
-    }
-    return out.toString();
-  }
-
-  private static String[] directoryParts(String path) {
-    String trimmed = path.replaceAll("^/+", "");
-    int slash = trimmed.lastIndexOf('/');
-    return slash < 0 ? new String[0] : trimmed.substring(0, slash).split("/");
   }
 }

@@ -79,6 +79,14 @@ class ChainPropertyTest {
           disk.exportRaw(out);
         }
         assertThat(Files.readAllBytes(raw)).as("seed 0x%x export", seed).isEqualTo(model);
+        try (DiskFile out = store.create("export.vmdk")) {
+          disk.exportMonolithicSparse(out);
+        }
+        try (VirtualDisk sparse = VirtualDisk.open(store, "export.vmdk", false)) {
+          ByteBuffer all = ByteBuffer.allocate((int) capacity);
+          sparse.read(0, all);
+          assertThat(all.array()).as("seed 0x%x monolithicSparse export", seed).isEqualTo(model);
+        }
       } finally {
         disk.close();
       }

@@ -136,6 +136,7 @@ class CorruptionTest {
         c("KDMV GD past EOF", km, put(km, 0x38, 8, 1L << 30), CorruptStructureException.class, 0x38),
         c("KDMV GD entry past EOF", km, put(km, 0x2A00, 4, 0xFFFFFF00L), CorruptStructureException.class, 0x2A00),
         c("KDMV GT entry past EOF", km, put(km, 0x2C00, 4, 0x7FFFFFFFL), CorruptStructureException.class, 0x2C00),
+        c("KDMV GT entry over metadata", km, put(km, 0x2C00, 4, 21), CorruptStructureException.class, 0x2C00),
         c("KDMV descriptor line", km, put(km, 0x200, 4, 0x0a3d3d3d), CorruptStructureException.class, 0x200),
         c("KDMV truncated", km, truncate(km, 0x2A00 + 2), TruncatedImageException.class, 0x2A00),
         c("parentCID mismatch", "cowd/d.vmdk", put("cowd/b.vmdk", 0, 0, -1), CorruptStructureException.class, -1),
@@ -196,5 +197,53 @@ class CorruptionTest {
       Files.write(file, bytes);
     }
     return reported;
+  }
+
+  /**
+   * Fuzz-style: random byte mutations in the metadata areas of each template (and of the
+   * descriptors) must either read fine or fail with an IOException, never a RuntimeException.
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "cowd/d.vmdk, cowd/d-delta.vmdk, 0x4A00",
+    "se/d.vmdk, se/d-sesparse.vmdk, 0xA000",
+    "kdmv/m.vmdk, kdmv/m.vmdk, 0x10000",
+    "cowd/d.vmdk, cowd/d.vmdk, 0x180",
+  })
+  void randomMetadataMutations_onlyThrowIOExceptions(String open, String target, String metadataEnd)
+      throws IOException {
+    long seed = 0xF022L ^ target.hashCode();
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    int end = Integer.decode(metadataEnd);
+    try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+      Path root = fs.getPath("/t");
+      for (int round = 0; round < 60; round++) {
+        for (Map.Entry<String, byte[]> e : TEMPLATE.entrySet()) {
+          Files.createDirectories(root.resolve(e.getKey()).getParent());
+          Files.write(root.resolve(e.getKey()), e.getValue());
+        }
+        byte[] bytes = TEMPLATE.get(target).clone();
+        int limit = Math.min(end, bytes.length);
+        int flips = 1 + random.nextInt(4);
+        StringBuilder what = new StringBuilder();
+        for (int f = 0; f < flips; f++) {
+          int at = random.nextInt(limit);
+          bytes[at] = (byte) random.nextInt(256);
+          what.append(" 0x").append(Integer.toHexString(at));
+        }
+        Files.write(root.resolve(target), bytes);
+        String where = "seed 0x%x round %d mutated%s".formatted(seed, round, what);
+        Throwable thrown = catchThrowable(() -> {
+          try (VirtualDisk disk = VirtualDisk.open(HostDiskStore.readOnly(root), open, false)) {
+            ByteBuffer all = ByteBuffer.allocate((int) Math.min(disk.capacity(), 64L << 20));
+            disk.read(0, all);
+            disk.info();
+          }
+        });
+        if (thrown != null) {
+          assertThat(thrown).as(where).isInstanceOf(IOException.class);
+        }
+      }
+    }
   }
 }

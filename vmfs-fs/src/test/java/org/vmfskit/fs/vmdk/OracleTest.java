@@ -191,4 +191,63 @@ class OracleTest {
       assertThat(vmdkinfo.exit()).as(vmdkinfo.output()).isZero();
     }
   }
+
+  @Test
+  void qemuMadeKdmvChild_ofOurBase_readsLikeTheImageItWasMadeFrom() throws Exception {
+    assumeTrue(Oracles.toolAvailable("qemu-img"), "qemu-img not installed");
+    SplittableRandom random = new SplittableRandom(13);
+    byte[] model = new byte[(int) CAPACITY];
+    try (VirtualDisk base = baseWithData(model, random)) {
+      assertThat(base.depth()).isEqualTo(1);
+    }
+    byte[] changed = model.clone();
+    byte[] patch = new byte[200_000];
+    random.nextBytes(patch);
+    System.arraycopy(patch, 0, changed, 3_000_000, patch.length);
+    Files.write(dir.resolve("changed.raw"), changed);
+    // qemu writes only its own new file: a delta-only KDMV child whose parent is our vmfs base.
+    Oracles.Result convert = Oracles.run(dir, "qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-B", "vm.vmdk",
+        "-o", "backing_fmt=vmdk", "changed.raw", "child.vmdk");
+    assertThat(convert.exit()).as(convert.output()).isZero();
+    try (VirtualDisk child = VirtualDisk.open(HostDiskStore.readOnly(dir), "child.vmdk", false)) {
+      assertThat(child.depth()).isEqualTo(2);
+      assertThat(child.info().chain()).extracting(VirtualDisk.LayerInfo::createType)
+          .containsExactly("monolithicSparse", "vmfs");
+      ByteBuffer all = ByteBuffer.allocate((int) CAPACITY);
+      child.read(0, all);
+      assertThat(all.array()).isEqualTo(changed);
+    }
+  }
+
+  @Test
+  void seSparseUnmappedAndZeroGrains_readAsZerosNotParentData() throws Exception {
+    SplittableRandom random = new SplittableRandom(17);
+    byte[] model = new byte[(int) CAPACITY];
+    VirtualDisk base = baseWithData(model, random);
+    VirtualDisk se = VirtualDisk.createDelta(base, "vm-000001.vmdk", VirtualDisk.DeltaFormat.SE_SPARSE);
+    base.close();
+    write(se, model, random, 0, 3 * 4096);
+    se.close();
+    // GT 0 sits at sector 9 of a 6 MiB delta (GD at 8, one sector); grains 0..2 are allocated.
+    // Turn grain 1 into "unmapped" (state 1) and grain 2 into "zero" (state 2).
+    Path delta = dir.resolve("vm-000001-sesparse.vmdk");
+    byte[] bytes = Files.readAllBytes(delta);
+    ByteBuffer gt = ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    assertThat(gt.getLong(9 * 512 + 8) >>> 60).isEqualTo(3);
+    gt.putLong(9 * 512 + 8, 0x1000000000000000L);
+    gt.putLong(9 * 512 + 16, 0x2000000000000000L);
+    Files.write(delta, bytes);
+    java.util.Arrays.fill(model, 4096, 3 * 4096, (byte) 0);
+    try (VirtualDisk reopened = VirtualDisk.open(HostDiskStore.readOnly(dir), "vm-000001.vmdk", false)) {
+      ByteBuffer all = ByteBuffer.allocate((int) CAPACITY);
+      reopened.read(0, all);
+      assertThat(all.array()).isEqualTo(model);
+      assertThat(reopened.info().chain().getFirst().allocatedBytes()).isEqualTo(4096);
+    }
+    assumeTrue(Oracles.toolAvailable("qemu-img"), "qemu-img not installed");
+    Files.write(dir.resolve("model.raw"), model);
+    Oracles.Result compare =
+        Oracles.run(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", "vm-000001.vmdk", "model.raw");
+    assertThat(compare.exit()).as(compare.output()).isZero();
+  }
 }

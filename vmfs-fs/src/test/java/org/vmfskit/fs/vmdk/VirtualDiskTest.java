@@ -106,8 +106,8 @@ class VirtualDiskTest {
     assertThat(store.resolve("vm/a-000001.vmdk", "../other/b.vmdk")).isEqualTo("other/b.vmdk");
     assertThat(store.resolve("vm/x.vmdk", "/vmfs/volumes/5e1f-uuid/vm2/b.vmdk")).isEqualTo("vm2/b.vmdk");
     assertThat(store.hostPath("/vmfs/volumes/ds1/vm/a.vmdk")).isEqualTo(root.resolve("vm/a.vmdk"));
-    assertThat(VirtualDisk.relativize("vm/child.vmdk", "other/base.vmdk")).isEqualTo("../other/base.vmdk");
-    assertThat(VirtualDisk.relativize("vm/child.vmdk", "vm/base.vmdk")).isEqualTo("base.vmdk");
+    assertThat(DiskCreation.relativize("vm/child.vmdk", "other/base.vmdk")).isEqualTo("../other/base.vmdk");
+    assertThat(DiskCreation.relativize("vm/child.vmdk", "vm/base.vmdk")).isEqualTo("base.vmdk");
   }
 
   @Test
@@ -126,6 +126,76 @@ class VirtualDiskTest {
         ByteBuffer one = ByteBuffer.allocate(1);
         top.read(d * 4096L, one);
         assertThat(one.get(0)).isEqualTo((byte) d);
+      }
+    }
+  }
+
+  @Test
+  void openChain_deeperThanLimit_throwsResourceLimit() throws IOException {
+    VirtualDisk disk = VirtualDisk.createBase(store, "vm/l.vmdk", 1 << 20, DiskStore.Allocation.THIN);
+    for (int d = 1; d <= 3; d++) {
+      VirtualDisk child = VirtualDisk.createDelta(disk, "vm/l-%06d.vmdk".formatted(d), VirtualDisk.DeltaFormat.VMFS_SPARSE);
+      disk.close();
+      disk = child;
+    }
+    disk.close();
+    assertThatThrownBy(() -> Layer.openChain(store, "vm/l-000003.vmdk", false, 3))
+        .isInstanceOf(org.vmfskit.fs.format.ResourceLimitException.class)
+        .hasMessageContaining("chain depth");
+    assertThat(Layer.openChain(store, "vm/l-000003.vmdk", false, 4)).hasSize(4).allSatisfy(layer -> layer.close());
+  }
+
+  @Test
+  void hostStore_fileOperations_andReadOnlyStore() throws IOException {
+    try (DiskFile file = store.create("vm/x.bin", 8192, DiskStore.Allocation.EAGER_ZEROED_THICK)) {
+      assertThat(file.size()).isEqualTo(8192);
+      file.write(100, ByteBuffer.wrap(new byte[] {7}));
+      file.allocate(16384);
+      assertThat(file.size()).isEqualTo(16384);
+    }
+    store.rename("vm/x.bin", "vm/y.bin");
+    assertThat(store.list("vm")).containsExactly("y.bin");
+    assertThat(store.exists("/vmfs/volumes/ds/vm/y.bin")).isTrue();
+    assertThat(store.hostPath("../../etc/passwd")).isEqualTo(root.resolve("etc/passwd"));
+    HostDiskStore readOnly = HostDiskStore.readOnly(root);
+    assertThatThrownBy(() -> readOnly.create("vm/z.bin")).isInstanceOf(java.nio.file.ReadOnlyFileSystemException.class);
+    try (DiskFile file = readOnly.open("vm/y.bin", false)) {
+      ByteBuffer one = ByteBuffer.allocate(1);
+      file.readFully(100, one);
+      assertThat(one.get(0)).isEqualTo((byte) 7);
+      assertThatThrownBy(() -> file.write(0, ByteBuffer.allocate(1))).isInstanceOf(IOException.class);
+      assertThatThrownBy(() -> file.readFully(16380, ByteBuffer.allocate(8))).isInstanceOf(java.io.EOFException.class);
+    }
+    store.delete("vm/y.bin");
+    assertThat(store.list("vm")).isEmpty();
+  }
+
+  @Test
+  void manyGrainTables_moreThanTheCacheHolds_readBackAfterEviction(@org.junit.jupiter.api.io.TempDir Path host)
+      throws IOException {
+    HostDiskStore sparse = HostDiskStore.of(host);
+    long capacity = 2L << 30;
+    java.util.SplittableRandom random = new java.util.SplittableRandom(99);
+    java.util.Map<Long, Byte> written = new java.util.HashMap<>();
+    VirtualDisk base = VirtualDisk.createBase(sparse, "big.vmdk", capacity, DiskStore.Allocation.THIN);
+    for (VirtualDisk.DeltaFormat format : VirtualDisk.DeltaFormat.values()) {
+      VirtualDisk child = VirtualDisk.createDelta(base, "big-" + format + ".vmdk", format);
+      base.close();
+      base = child;
+      // One write in each of 1000 spans: more grain tables than either extent caches.
+      for (long span = 0; span < 1000; span++) {
+        long offset = span * (2L << 20) + random.nextInt(1 << 20);
+        byte value = (byte) random.nextInt(1, 256);
+        base.write(offset, ByteBuffer.wrap(new byte[] {value}));
+        written.put(offset, value);
+      }
+    }
+    base.close();
+    try (VirtualDisk disk = VirtualDisk.open(sparse, "big-SE_SPARSE.vmdk", false)) {
+      for (java.util.Map.Entry<Long, Byte> e : written.entrySet()) {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        disk.read(e.getKey(), one);
+        assertThat(one.get(0)).as("byte at %s", e.getKey()).isEqualTo(e.getValue());
       }
     }
   }
