@@ -40,6 +40,7 @@ trap cleanup EXIT
 
 echo "mount-bench: building the CLI" >&2
 (cd "$root" && JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}" ./mvnw -B -q -DskipTests -Dmaven.test.skip=true package -pl vmfs-cli -am)
+rm -f "$root/vmfs-cli/target/vmfs.jsa" # made for the old jar; the JVM would only complain about it
 
 mkdir -p "$work" "$ours" "$theirs"
 rm -f "$image"

@@ -7,12 +7,19 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import org.vmfskit.fs.format.FileDescriptor;
+import org.vmfskit.fs.format.FileDescriptorAddr;
+import org.vmfskit.fs.volume.MetadataTransaction;
+import org.vmfskit.fs.volume.Volume;
 
 /**
  * One view class for {@code basic}, {@code posix} and {@code vmfs}: each reads a fresh
- * {@link VmfsFileAttributes}. VMFS has no API for changing times, owners or modes here, so
- * setters refuse: with {@link java.nio.file.ReadOnlyFileSystemException} on a read-only volume,
- * else {@link UnsupportedOperationException}.
+ * {@link VmfsFileAttributes}. On a read-only volume every setter throws
+ * {@link java.nio.file.ReadOnlyFileSystemException}; on a writable one {@link #setTimes} sets the
+ * modification time, and owners, groups and permissions cannot be changed
+ * ({@link UnsupportedOperationException}).
  */
 final class AttributeViews implements PosixFileAttributeView, VmfsFileAttributeView {
 
@@ -37,12 +44,30 @@ final class AttributeViews implements PosixFileAttributeView, VmfsFileAttributeV
     return new VmfsFileAttributes(fs.vmfs().stat(path.volumePath(), follow));
   }
 
+  /**
+   * Sets the modification time (and the change time, to now) on a writable volume; the access
+   * and creation times are ignored (VMFS updates no access times and keeps no creation time).
+   */
   @Override
-  public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) {
-    if (lastModifiedTime == null && lastAccessTime == null && createTime == null) {
+  public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
+    VmfsFileSystem fs = path.getFileSystem();
+    fs.ensureWritable();
+    if (lastModifiedTime == null) {
       return;
     }
-    refuse("times");
+    Volume volume = fs.vmfs().volume();
+    FileDescriptorAddr address = fs.vmfs().stat(path.volumePath(), follow).address();
+    Lock lock = volume.lock().writeLock();
+    lock.lock();
+    try {
+      FileDescriptor fd = volume.readFd(address);
+      MetadataTransaction txn = volume.begin();
+      volume.writeFd(txn, fd.withTimes(lastModifiedTime.to(TimeUnit.SECONDS), System.currentTimeMillis() / 1000));
+      txn.commit();
+    } finally {
+      volume.afterCommit();
+      lock.unlock();
+    }
   }
 
   @Override

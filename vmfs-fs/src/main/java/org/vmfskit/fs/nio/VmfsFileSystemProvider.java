@@ -46,6 +46,9 @@ import org.vmfskit.fs.file.VmfsFile;
  * by the image's real path: opening the same image twice gives
  * {@link FileSystemAlreadyExistsException}.
  *
+ * <p>Initial file attributes are refused except {@code posix:permissions}, which is accepted and
+ * ignored (new files get mode 0644, directories 01755); times, owners and modes cannot be changed.
+ *
  * <p>The methods here only check arguments and delegate to {@link Vmfs} and {@link VmfsFile}.
  */
 public final class VmfsFileSystemProvider extends FileSystemProvider {
@@ -296,9 +299,16 @@ public final class VmfsFileSystemProvider extends FileSystemProvider {
     }
   }
 
+  /**
+   * Refuses initial attributes, except {@code posix:permissions}, which is accepted and ignored:
+   * new files get mode 0644 and directories 01755, as ESXi creates them, and FUSE's
+   * {@code create} always passes the caller's mode.
+   */
   private static void rejectAttributes(FileAttribute<?>... attrs) {
-    if (attrs.length > 0) {
-      throw new UnsupportedOperationException("initial attributes are not supported on vmfs: " + attrs[0].name());
+    for (FileAttribute<?> attr : attrs) {
+      if (!attr.name().equals("posix:permissions")) {
+        throw new UnsupportedOperationException("initial attribute " + attr.name() + " is not supported on vmfs");
+      }
     }
   }
 

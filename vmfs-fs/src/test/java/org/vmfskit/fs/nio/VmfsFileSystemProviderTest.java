@@ -154,6 +154,8 @@ class VmfsFileSystemProviderTest {
       Files.createSymbolicLink(fs.getPath("/vm2/link"), fs.getPath("renamed.txt"));
       assertThat(Files.readString(fs.getPath("/vm2/link"))).isEqualTo("new");
       Files.copy(fs.getPath("/vm1/disk-flat.vmdk"), fs.getPath("/vm2/disk-copy.vmdk"));
+      Files.setLastModifiedTime(fs.getPath("/vm2/renamed.txt"), java.nio.file.attribute.FileTime.fromMillis(1_600_000_000_000L));
+      assertThat(Files.getLastModifiedTime(fs.getPath("/vm2/renamed.txt")).toMillis()).isEqualTo(1_600_000_000_000L);
       Files.delete(fs.getPath("/vm1/logs/vmware.log"));
       Files.delete(fs.getPath("/vm1/logs"));
     }
