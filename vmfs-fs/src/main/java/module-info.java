@@ -9,4 +9,7 @@ module org.vmfskit.fs {
   exports org.vmfskit.fs.file;
   exports org.vmfskit.fs.check;
   exports org.vmfskit.fs.vmdk;
+  exports org.vmfskit.fs.nio;
+
+  provides java.nio.file.spi.FileSystemProvider with org.vmfskit.fs.nio.VmfsFileSystemProvider;
 }

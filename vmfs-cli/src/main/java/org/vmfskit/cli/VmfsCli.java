@@ -52,6 +52,9 @@ public final class VmfsCli {
         commands.put(command.name(), command);
       }
     }
+    for (Command command : MountCommand.all()) {
+      commands.put(command.name(), command);
+    }
   }
 
   /** Runs one command and returns its exit status. */

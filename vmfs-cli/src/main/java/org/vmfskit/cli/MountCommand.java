@@ -1,0 +1,238 @@
+package org.vmfskit.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.spi.FileSystemProvider;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+import org.cryptomator.integrations.mount.Mount;
+import org.cryptomator.integrations.mount.MountFailedException;
+import org.cryptomator.integrations.mount.MountService;
+import org.cryptomator.integrations.mount.UnmountFailedException;
+import org.vmfskit.fs.nio.VmfsFileSystemProvider;
+
+/**
+ * {@code vmfs mount} and {@code vmfs umount}: serve a datastore's files at a directory through
+ * FUSE (libfuse3, via fuse-nio-adapter over the vmfs nio provider). The mount is read-only unless
+ * {@code --writable}: the kernel mount carries {@code ro} and the file system beneath it refuses
+ * every change, so evidence is never written.
+ */
+final class MountCommand {
+
+  /** Where fuse-nio-adapter looks for libfuse3 (its Linux mount provider's list). */
+  static final List<String> LIBFUSE3_PATHS = List.of("/usr/lib/libfuse3.so", "/lib/x86_64-linux-gnu/libfuse3.so.3",
+      "/lib/aarch64-linux-gnu/libfuse3.so.3", "/usr/lib64/libfuse3.so.3", "/app/lib/libfuse3.so");
+  private static final String FUSERMOUNT = "fusermount3";
+
+  private MountCommand() {}
+
+  static List<Command> all() {
+    return List.of(new MountVolume(), new Umount());
+  }
+
+  /** {@code vmfs mount IMAGE MOUNTPOINT [--writable]}. */
+  static final class MountVolume implements Command {
+    public String name() { return "mount"; }
+    public String synopsis() { return "IMAGE MOUNTPOINT [--writable]"; }
+    public String summary() { return "serve the datastore at MOUNTPOINT through FUSE, read-only unless --writable; runs until Ctrl-C or vmfs umount"; }
+    public int[] arity() { return new int[] {2, 2}; }
+
+    public Options options() {
+      return new Options().addOption(VolumeCommands.flag(null, "writable", "allow changes (the image is opened read-write and locked)"));
+    }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      Path image = Path.of(line.getArgs()[0]);
+      Path mountPoint = Path.of(line.getArgs()[1]);
+      boolean writable = line.hasOption("writable");
+      checkFuse();
+      if (!Files.isDirectory(mountPoint)) {
+        throw Files.exists(mountPoint) ? new NotDirectoryException(mountPoint.toString()) : new NoSuchFileException(mountPoint.toString(), null, "mount point does not exist");
+      }
+      Path target = mountPoint.toRealPath();
+      if (isMounted(target)) {
+        throw new FileSystemException(target.toString(), null, "something is already mounted here (vmfs umount " + target + ")");
+      }
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+      FileSystem fs = openVolume(image, writable);
+      Mount mount;
+      try {
+        mount = mount(fs, image, target, writable);
+      } catch (LinkageError e) {
+        fs.close();
+        throw new FileSystemException(image.toString(), null, "cannot load libfuse3: " + e.getMessage());
+      } catch (IOException | RuntimeException e) {
+        fs.close();
+        throw e;
+      }
+      Unmounter unmounter = new Unmounter(mount, fs, target);
+      Thread hook = new Thread(unmounter::run, "vmfs-umount");
+      Runtime.getRuntime().addShutdownHook(hook);
+      context.err().printf("vmfs: mounted %s at %s (%s); Ctrl-C or 'vmfs umount %s' unmounts%n", image, target, writable ? "writable" : "read-only", target);
+      try {
+        while (isMounted(target) && !unmounter.started()) {
+          TimeUnit.MILLISECONDS.sleep(200);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      unmounter.run();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // Already shutting down: the hook is running or has run.
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs umount MOUNTPOINT [--lazy]}. */
+  static final class Umount implements Command {
+    public String name() { return "umount"; }
+    public String synopsis() { return "MOUNTPOINT [--lazy]"; }
+    public String summary() { return "unmount a vmfs mount (fusermount3 -u); the vmfs mount process then exits"; }
+    public int[] arity() { return new int[] {1, 1}; }
+
+    public Options options() {
+      return new Options().addOption(VolumeCommands.flag("z", "lazy", "detach now even when busy, clean up when no longer used"));
+    }
+
+    public int execute(CommandLine line, CliContext context) throws IOException {
+      Path mountPoint = Path.of(line.getArgs()[0]);
+      fusermountUnmount(mountPoint, line.hasOption("lazy"));
+      return VmfsCli.OK;
+    }
+  }
+
+  /** Unmounts once, from the shutdown hook or from the main thread, whichever comes first. */
+  private record Unmounter(Mount mount, FileSystem fs, Path target, AtomicBoolean once) {
+    Unmounter(Mount mount, FileSystem fs, Path target) {
+      this(mount, fs, target, new AtomicBoolean());
+    }
+
+    boolean started() {
+      return once.get();
+    }
+
+    void run() {
+      if (!once.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        // After 'vmfs umount' the kernel mount is gone and the FUSE loop has ended: nothing to undo.
+        if (isMounted(target)) {
+          try {
+            mount.close();
+          } catch (UnmountFailedException e) {
+            fusermountUnmount(target, true); // busy (a shell inside it): detach lazily
+            mount.close();
+          }
+        }
+      } catch (UnmountFailedException | IOException | RuntimeException e) {
+        System.err.println("vmfs: " + target + ": unmount failed: " + e.getMessage() + " (try: fusermount3 -uz " + target + ")");
+      } finally {
+        try {
+          fs.close();
+        } catch (IOException e) {
+          System.err.println("vmfs: " + target + ": closing the image failed: " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  private static FileSystem openVolume(Path image, boolean writable) throws IOException {
+    if (!Files.exists(image)) {
+      throw new NoSuchFileException(image.toString());
+    }
+    FileSystemProvider provider = FileSystemProvider.installedProviders().stream()
+        .filter(p -> p.getScheme().equals("vmfs")).findFirst().orElseGet(VmfsFileSystemProvider::new);
+    try {
+      return provider.newFileSystem(image, Map.of("writable", writable));
+    } catch (UnsupportedOperationException e) {
+      throw new FileSystemException(image.toString(), null, "not a VMFS datastore image (no LVM header at 0x100000); give the image file itself");
+    }
+  }
+
+  private static Mount mount(FileSystem fs, Path image, Path target, boolean writable) throws IOException {
+    MountService service = MountService.get().filter(MountService::isSupported).findFirst()
+        .orElseThrow(() -> new FileSystemException(target.toString(), null, "no usable FUSE mount service (fuse-nio-adapter found no libfuse3 or fusermount3)"));
+    String fsName = ("vmfs:" + image.toAbsolutePath()).replace(",", "\\,");
+    String flags = service.getDefaultMountFlags() + " -ofsname=" + fsName + " -osubtype=vmfs" + (writable ? "" : " -oro");
+    try {
+      return service.forFileSystem(fs.getPath("/")).setMountpoint(target).setMountFlags(flags).mount();
+    } catch (MountFailedException e) {
+      throw new FileSystemException(target.toString(), null, "mount failed: " + (e.getMessage() == null ? e.getCause() : e.getMessage()));
+    }
+  }
+
+  /** Fails with a clear message when the kernel device or libfuse3 / fusermount3 is missing. */
+  static void checkFuse() throws IOException {
+    if (!Files.exists(Path.of("/dev/fuse"))) {
+      throw new FileSystemException("/dev/fuse", null,
+          "missing: FUSE is not available (load the module with 'modprobe fuse'; in a container add --device /dev/fuse --cap-add SYS_ADMIN)");
+    }
+    if (LIBFUSE3_PATHS.stream().map(Path::of).noneMatch(Files::exists)) {
+      throw new FileSystemException("libfuse3", null, "not found (looked at " + String.join(", ", LIBFUSE3_PATHS)
+          + "); install it, e.g. 'apt-get install fuse3 libfuse3-3'");
+    }
+  }
+
+  /** Returns whether something is mounted at {@code mountPoint} (an absolute, real path). */
+  static boolean isMounted(Path mountPoint) throws IOException {
+    String wanted = mountPoint.toString();
+    for (String entry : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+      String[] fields = entry.split(" ");
+      if (fields.length > 4 && unescape(fields[4]).equals(wanted)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String unescape(String field) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c == '\\' && i + 3 < field.length()) {
+        out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  static void fusermountUnmount(Path mountPoint, boolean lazy) throws IOException {
+    List<String> command = lazy ? List.of(FUSERMOUNT, "-u", "-z", "--", mountPoint.toString()) : List.of(FUSERMOUNT, "-u", "--", mountPoint.toString());
+    Process process;
+    try {
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new FileSystemException(FUSERMOUNT, null, "cannot run it (" + e.getMessage() + "); install fuse3");
+    }
+    try {
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroy();
+        throw new FileSystemException(mountPoint.toString(), null, FUSERMOUNT + " -u did not finish in 30 s");
+      }
+      if (process.exitValue() != 0) {
+        throw new FileSystemException(mountPoint.toString(), null, "unmount failed: " + output.replace('\n', ' '));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FileSystemException(mountPoint.toString(), null, "interrupted while unmounting");
+    }
+  }
+}

@@ -1,0 +1,322 @@
+package org.vmfskit.fs.nio;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AccessMode;
+import java.nio.file.CopyOption;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.spi.FileSystemProvider;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.vmfskit.fs.file.FileStat;
+import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.file.VmfsFile;
+
+/**
+ * The {@code vmfs} file system provider: VMFS5 datastore images as {@link FileSystem}s, after
+ * zipfs and jimfs. {@code FileSystems.newFileSystem(image)} opens an image (which may itself live
+ * on any file system, jimfs included); a file whose LVM magic does not match is declined with
+ * {@link UnsupportedOperationException} so other providers are tried. URIs have the form
+ * {@code vmfs:file:///data/ds1.img!/vm1/vm1.vmx}.
+ *
+ * <p>File systems are <b>read-only unless opened with {@code "writable" = true}</b>; every
+ * {@code env} property is listed in {@link VmfsEnvironment}. Open file systems are registered
+ * by the image's real path: opening the same image twice gives
+ * {@link FileSystemAlreadyExistsException}.
+ *
+ * <p>Initial file attributes are refused except {@code posix:permissions}, which is accepted and
+ * ignored (new files get mode 0644, directories 01755); times, owners and modes cannot be changed.
+ *
+ * <p>The methods here only check arguments and delegate to {@link Vmfs} and {@link VmfsFile}.
+ */
+public final class VmfsFileSystemProvider extends FileSystemProvider {
+
+  private final Map<Path, VmfsFileSystem> open = new ConcurrentHashMap<>();
+
+  /** Creates the provider; the JDK does this once when it loads installed providers. */
+  public VmfsFileSystemProvider() {}
+
+  @Override
+  public String getScheme() {
+    return VmfsUris.SCHEME;
+  }
+
+  // ---- file systems ----
+
+  /** Opens the image named by a {@code vmfs:<image URI>} URI; see {@link VmfsEnvironment}. */
+  @Override
+  public FileSystem newFileSystem(URI uri, Map<String, ?> env) throws IOException {
+    Path image = Path.of(VmfsUris.image(uri));
+    if (!VolumeOpener.hasVmfsMagic(image)) {
+      throw new IllegalArgumentException("not a VMFS datastore image: " + image);
+    }
+    return newFileSystem(image, env);
+  }
+
+  /**
+   * Opens the VMFS volume in {@code image}; throws UnsupportedOperationException when the image
+   * does not start with the VMFS LVM header, so other providers are tried.
+   */
+  @Override
+  public FileSystem newFileSystem(Path image, Map<String, ?> env) throws IOException {
+    if (!VolumeOpener.hasVmfsMagic(image)) {
+      throw new UnsupportedOperationException("not a VMFS datastore image (no LVM magic at 0x100000): " + image);
+    }
+    VmfsEnvironment environment = VmfsEnvironment.of(env);
+    Path real = image.toRealPath();
+    synchronized (open) {
+      if (open.containsKey(real)) {
+        throw new FileSystemAlreadyExistsException(real.toString());
+      }
+      Vmfs vmfs = VolumeOpener.open(real, environment.writable());
+      VmfsFileSystem fs = new VmfsFileSystem(this, real, vmfs, !environment.writable());
+      open.put(real, fs);
+      return fs;
+    }
+  }
+
+  @Override
+  public FileSystem getFileSystem(URI uri) {
+    Path image = Path.of(VmfsUris.image(uri));
+    VmfsFileSystem fs;
+    try {
+      fs = open.get(image.toRealPath());
+    } catch (IOException e) {
+      fs = null;
+    }
+    if (fs == null) {
+      throw new FileSystemNotFoundException("no open vmfs file system for " + image);
+    }
+    return fs;
+  }
+
+  @Override
+  public Path getPath(URI uri) {
+    return getFileSystem(uri).getPath(VmfsUris.path(uri));
+  }
+
+  void unregister(VmfsFileSystem fs) {
+    open.remove(fs.image(), fs);
+  }
+
+  // ---- files ----
+
+  @Override
+  public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
+    return newFileChannel(path, options, attrs);
+  }
+
+  @Override
+  public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
+    VmfsPath p = VmfsPath.check(path);
+    VmfsFileSystem fs = p.getFileSystem();
+    fs.ensureOpen();
+    rejectAttributes(attrs);
+    boolean append = options.contains(StandardOpenOption.APPEND);
+    boolean write = append || options.contains(StandardOpenOption.WRITE);
+    boolean read = options.contains(StandardOpenOption.READ) || !write;
+    if (append && (options.contains(StandardOpenOption.READ) || options.contains(StandardOpenOption.TRUNCATE_EXISTING))) {
+      throw new IllegalArgumentException("APPEND cannot be combined with READ or TRUNCATE_EXISTING");
+    }
+    if (write) {
+      fs.ensureWritable();
+    }
+    Vmfs vmfs = fs.vmfs();
+    String name = p.volumePath();
+    boolean exists = vmfs.exists(name);
+    VmfsFile file;
+    if (write && options.contains(StandardOpenOption.CREATE_NEW)) {
+      file = vmfs.createFile(name);
+    } else if (!exists && write && options.contains(StandardOpenOption.CREATE)) {
+      file = vmfs.createFile(name);
+    } else {
+      file = vmfs.openFile(name);
+      if (write && options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+        file.truncate(0);
+      }
+    }
+    return new VmfsFileChannel(file, fs, read, write, append);
+  }
+
+  @Override
+  public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
+    VmfsPath p = VmfsPath.check(dir);
+    return new VmfsDirectoryStream(p, p.getFileSystem().vmfs().list(p.volumePath()), filter);
+  }
+
+  @Override
+  public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
+    VmfsPath p = writable(dir);
+    rejectAttributes(attrs);
+    p.getFileSystem().vmfs().mkdir(p.volumePath());
+  }
+
+  @Override
+  public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
+    VmfsPath p = writable(link);
+    rejectAttributes(attrs);
+    p.getFileSystem().vmfs().symlink(VmfsPath.check(target).toString(), p.volumePath());
+  }
+
+  @Override
+  public Path readSymbolicLink(Path link) throws IOException {
+    VmfsPath p = VmfsPath.check(link);
+    return p.getFileSystem().getPath(p.getFileSystem().vmfs().readLink(p.volumePath()));
+  }
+
+  @Override
+  public void delete(Path path) throws IOException {
+    VmfsPath p = writable(path);
+    p.getFileSystem().vmfs().delete(p.volumePath());
+  }
+
+  @Override
+  public void copy(Path source, Path target, CopyOption... options) throws IOException {
+    VmfsPath from = VmfsPath.check(source);
+    VmfsPath to = writable(target);
+    sameFileSystem(from, to);
+    VolumeCopier.copy(from, to, options);
+  }
+
+  @Override
+  public void move(Path source, Path target, CopyOption... options) throws IOException {
+    VmfsPath from = writable(source);
+    VmfsPath to = writable(target);
+    sameFileSystem(from, to);
+    VolumeCopier.move(from, to, options);
+  }
+
+  @Override
+  public boolean isSameFile(Path path, Path path2) throws IOException {
+    VmfsPath a = VmfsPath.check(path);
+    if (a.equals(path2)) {
+      return true;
+    }
+    if (!(path2 instanceof VmfsPath b) || b.getFileSystem() != a.getFileSystem()) {
+      return false;
+    }
+    Vmfs vmfs = a.getFileSystem().vmfs();
+    return vmfs.stat(a.volumePath()).address().equals(vmfs.stat(b.volumePath()).address());
+  }
+
+  /** Returns whether the name starts with a dot, as on Unix. */
+  @Override
+  public boolean isHidden(Path path) {
+    Path name = VmfsPath.check(path).getFileName();
+    return name != null && name.toString().startsWith(".");
+  }
+
+  @Override
+  public FileStore getFileStore(Path path) throws IOException {
+    VmfsPath p = VmfsPath.check(path);
+    p.getFileSystem().vmfs().stat(p.volumePath());
+    return p.getFileSystem().store();
+  }
+
+  @Override
+  public void checkAccess(Path path, AccessMode... modes) throws IOException {
+    VmfsPath p = VmfsPath.check(path);
+    FileStat stat = p.getFileSystem().vmfs().stat(p.volumePath());
+    Set<AccessMode> wanted = new HashSet<>(Arrays.asList(modes));
+    if (wanted.contains(AccessMode.WRITE) && p.getFileSystem().isReadOnly()) {
+      throw new AccessDeniedException(p.toString(), null, "read-only vmfs file system");
+    }
+    if (wanted.contains(AccessMode.EXECUTE) && !stat.isDirectory() && (stat.mode() & 0111) == 0) {
+      throw new AccessDeniedException(p.toString(), null, "not executable");
+    }
+  }
+
+  // ---- attributes ----
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
+    VmfsPath p = VmfsPath.check(path);
+    String name = type == VmfsFileAttributeView.class ? "vmfs"
+        : type == PosixFileAttributeView.class ? "posix"
+        : type == BasicFileAttributeView.class ? "basic" : null;
+    return name == null ? null : (V) new AttributeViews(name, p, !noFollow(options));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <A extends BasicFileAttributes> A readAttributes(Path path, Class<A> type, LinkOption... options) throws IOException {
+    if (type != BasicFileAttributes.class && type != PosixFileAttributes.class && type != VmfsFileAttributes.class) {
+      throw new UnsupportedOperationException("no attributes of type " + type.getName() + " (have basic, posix, vmfs)");
+    }
+    return (A) new AttributeViews("vmfs", VmfsPath.check(path), !noFollow(options)).readAttributes();
+  }
+
+  @Override
+  public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options) throws IOException {
+    VmfsFileAttributes read = new AttributeViews("vmfs", VmfsPath.check(path), !noFollow(options)).readAttributes();
+    return AttributeProvider.read(read, attributes);
+  }
+
+  @Override
+  public void setAttribute(Path path, String attribute, Object value, LinkOption... options) {
+    writable(path);
+    throw new UnsupportedOperationException("setting attribute '" + attribute + "' on a vmfs volume is not supported");
+  }
+
+  // ---- checks ----
+
+  static boolean noFollow(LinkOption... options) {
+    return Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private static VmfsPath writable(Path path) {
+    VmfsPath p = VmfsPath.check(path);
+    p.getFileSystem().ensureWritable();
+    return p;
+  }
+
+  private static void sameFileSystem(VmfsPath a, VmfsPath b) {
+    if (a.getFileSystem() != b.getFileSystem()) {
+      throw new java.nio.file.ProviderMismatchException("copy and move work within one vmfs file system; use Files.copy via streams across volumes");
+    }
+  }
+
+  /**
+   * Refuses initial attributes, except {@code posix:permissions}, which is accepted and ignored:
+   * new files get mode 0644 and directories 01755, as ESXi creates them, and FUSE's
+   * {@code create} always passes the caller's mode.
+   */
+  private static void rejectAttributes(FileAttribute<?>... attrs) {
+    for (FileAttribute<?> attr : attrs) {
+      if (!attr.name().equals("posix:permissions")) {
+        throw new UnsupportedOperationException("initial attribute " + attr.name() + " is not supported on vmfs");
+      }
+    }
+  }
+
+  static NoSuchFileException noSuchFile(VmfsPath path) {
+    return new NoSuchFileException(path.toString());
+  }
+
+  static FileAlreadyExistsException alreadyExists(VmfsPath path) {
+    return new FileAlreadyExistsException(path.toString());
+  }
+}

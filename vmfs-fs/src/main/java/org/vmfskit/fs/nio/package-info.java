@@ -1,0 +1,2 @@
+/** The {@code vmfs} java.nio.file provider: VMFS images as file systems, read-only unless asked. */
+package org.vmfskit.fs.nio;
