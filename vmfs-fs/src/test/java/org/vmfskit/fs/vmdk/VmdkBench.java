@@ -61,6 +61,7 @@ public final class VmdkBench {
     // cp and our export alternate, so a busy spell on the shared machine hits both alike.
     double[] cpTimes = new double[RUNS];
     double[] ourTimes = new double[RUNS];
+    double[] javaTimes = new double[RUNS];
     for (int i = 0; i < RUNS; i++) {
       Files.deleteIfExists(dir.resolve("cp.out"));
       settle();
@@ -70,11 +71,16 @@ public final class VmdkBench {
       settle();
       ourTimes[i] = timeExport(store);
       Files.deleteIfExists(dir.resolve("ours.raw"));
+      settle();
+      javaTimes[i] = timeJavaCopy(dir.resolve("bench-flat.vmdk"), dir.resolve("java.out"));
+      Files.deleteIfExists(dir.resolve("java.out"));
     }
     Stats cp = Stats.of(cpTimes);
     Stats ours = Stats.of(ourTimes);
     rows.add(row("`cp` of the 1 GiB flat file", cp, cp));
     rows.add(row("vmfskit `exportRaw` (base + 10 % COWD delta)", ours, cp));
+    rows.add(row("reference: plain Java copy of the flat file (FileChannel, 32 MiB direct buffer)",
+        Stats.of(javaTimes), cp));
     List<String> depthRows = new ArrayList<>();
     Stats cold1 = null;
     Stats warm1 = null;
@@ -242,6 +248,24 @@ public final class VmdkBench {
       throw new IOException(String.join(" ", command) + ": " + result.output());
     }
     return seconds;
+  }
+
+  /** The floor for any JVM export: read and write the flat file through one direct buffer. */
+  private static double timeJavaCopy(Path from, Path to) throws IOException {
+    long start = System.nanoTime();
+    try (var in = java.nio.channels.FileChannel.open(from);
+        var out = java.nio.channels.FileChannel.open(to, java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE)) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(32 << 20);
+      for (long at = 0; in.read(buffer.clear(), at) > 0; ) {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+          out.write(buffer, at + buffer.position());
+        }
+        at += buffer.limit();
+      }
+    }
+    return (System.nanoTime() - start) / 1e9;
   }
 
   private static double timeExport(HostDiskStore store) throws IOException {
