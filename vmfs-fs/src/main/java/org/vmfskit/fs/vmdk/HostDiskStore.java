@@ -24,7 +24,6 @@ import java.util.stream.Stream;
  */
 public final class HostDiskStore implements DiskStore {
 
-  private static final String VOLUMES_PREFIX = "/vmfs/volumes/";
 
   private final Path root;
   private final boolean readOnly;
@@ -51,7 +50,7 @@ public final class HostDiskStore implements DiskStore {
    * above the root), so no store path reaches outside the root directory.
    */
   public Path hostPath(String path) {
-    String relative = normalize(stripVolume(path));
+    String relative = StorePaths.normalize(StorePaths.stripVolume(path));
     return relative.isEmpty() ? root : root.resolve(relative);
   }
 
@@ -124,12 +123,7 @@ public final class HostDiskStore implements DiskStore {
   @Override
   public String resolve(String from, String reference) {
     checkNotNull(reference, "reference");
-    if (reference.startsWith("/")) {
-      return normalize(stripVolume(reference));
-    }
-    int slash = from.lastIndexOf('/');
-    String directory = slash < 0 ? "" : from.substring(0, slash + 1);
-    return normalize(directory + reference);
+    return StorePaths.resolve(from, reference);
   }
 
   @Override
@@ -146,32 +140,6 @@ public final class HostDiskStore implements DiskStore {
     if (readOnly) {
       throw new ReadOnlyFileSystemException();
     }
-  }
-
-  /** Strips {@code /vmfs/volumes/<name>/}, leaving the path inside the volume. */
-  private static String stripVolume(String path) {
-    if (!path.startsWith(VOLUMES_PREFIX)) {
-      return path;
-    }
-    int slash = path.indexOf('/', VOLUMES_PREFIX.length());
-    return slash < 0 ? "" : path.substring(slash + 1);
-  }
-
-  private static String normalize(String path) {
-    List<String> parts = new ArrayList<>();
-    for (String part : path.split("/")) {
-      if (part.isEmpty() || part.equals(".")) {
-        continue;
-      }
-      if (part.equals("..")) {
-        if (!parts.isEmpty()) {
-          parts.removeLast();
-        }
-      } else {
-        parts.add(part);
-      }
-    }
-    return String.join("/", parts);
   }
 
   /** A host file reached with positional channel I/O only. */
