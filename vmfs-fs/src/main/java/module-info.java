@@ -9,4 +9,5 @@ module org.vmfskit.fs {
   exports org.vmfskit.fs.file;
   exports org.vmfskit.fs.check;
   exports org.vmfskit.fs.vmdk;
+  exports org.vmfskit.fs.snapshot;
 }
