@@ -201,7 +201,7 @@ final class Consolidation {
       config = config.withDisk(slot.node(), vm.relative(base));
     }
     manager.writeConfig(config);
-    manager.writeTree(SnapshotTree.empty());
+    manager.writeTree(new SnapshotTree(tree.lastUid(), Optional.empty(), false, List.of()));
     for (Map.Entry<String, Descriptor> entry : descriptors.entrySet()) {
       if (entry.getValue().parentFileNameHint().isPresent() && vm.exists(entry.getKey())) {
         vm.deleteDisk(entry.getKey());

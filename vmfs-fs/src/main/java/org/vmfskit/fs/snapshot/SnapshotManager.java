@@ -418,9 +418,12 @@ public final class SnapshotManager {
     return new ConsistencyCheck(this).run();
   }
 
-  /** Fails (after setting {@code snapshot.needConsolidate}) when {@link #check} finds anything. */
+  /** Fails (after setting {@code snapshot.needConsolidate}) when {@link #check} finds anything; clears the flag otherwise. */
   private void requireConsistent() throws IOException {
     List<ConsistencyIssue> issues = check();
+    if (issues.isEmpty() && tree().needConsolidate()) {
+      writeTree(tree().withNeedConsolidate(false));
+    }
     if (!issues.isEmpty()) {
       SnapshotTree tree = tree();
       if (!tree.needConsolidate()) {

@@ -195,9 +195,12 @@ public record SnapshotTree(int lastUid, Optional<Integer> current, boolean needC
     return new SnapshotTree(lastUid, current, flag, snapshots);
   }
 
-  /** Returns the file's text; empty (0 bytes) when there is no snapshot and nothing pending. */
+  /**
+   * Returns the file's text; empty (0 bytes) only before the first snapshot. Once uids were
+   * handed out, {@code snapshot.lastUID} stays so that uids are never reused.
+   */
   public byte[] toBytes() {
-    if (snapshots.isEmpty() && !needConsolidate) {
+    if (snapshots.isEmpty() && !needConsolidate && lastUid == 0) {
       return new byte[0];
     }
     List<VmxDictionary.Entry> d = new ArrayList<>();
