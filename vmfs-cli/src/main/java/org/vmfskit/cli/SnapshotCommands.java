@@ -46,8 +46,8 @@ final class SnapshotCommands {
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       String name = line.getArgs()[2];
       String description = line.getOptionValue("description", "");
-      if (name.isEmpty() || name.contains("\"") || name.contains("\n") || description.contains("\"") || description.contains("\n")) {
-        throw new UsageException("NAME and --description may not be empty, hold quotes or line breaks");
+      if (name.isBlank()) {
+        throw new UsageException("NAME may not be empty");
       }
       try (Vmfs vmfs = Images.openWritable(image(line))) {
         SnapshotEntry entry = SnapshotManager.open(vmfs, line.getArgs()[1]).take(name, description, line.hasOption("memory"));

@@ -12,7 +12,9 @@ import org.vmfskit.fs.format.ResourceLimitException;
 /**
  * The {@code key = "value"} dictionary VMware uses for {@code .vmx} and {@code .vmsd} files: one
  * entry per line, keys case-insensitive, order kept so a rewrite changes only what was changed
- * (unknown keys survive). {@code #} starts a comment line; blank lines are skipped.
+ * (unknown keys survive). {@code #} starts a comment line; blank lines are skipped. As VMware
+ * does, a value's {@code "}, {@code |}, and control characters are written as {@code |XX} (two
+ * hex digits) and decoded on reading.
  *
  * @param structure what the text is, for messages ({@code "VmConfig in vm/vm.vmx"})
  * @param entries the entries in file order
@@ -24,11 +26,10 @@ public record VmxDictionary(String structure, List<Entry> entries) {
 
   /** One {@code key = "value"} line. */
   public record Entry(String key, String value) {
-    /** Checks that the key is a plain token and the value has no line break or quote. */
+    /** Checks that the key is a plain token. */
     public Entry {
       checkArgument(key.matches("[A-Za-z0-9_.:\\-\\[\\]]+"), "bad key %s", key);
-      checkArgument(value.indexOf('\n') < 0 && value.indexOf('\r') < 0 && value.indexOf('"') < 0,
-          "value of %s holds a line break or quote", key);
+      java.util.Objects.requireNonNull(value, "value");
     }
   }
 
@@ -73,9 +74,11 @@ public record VmxDictionary(String structure, List<Entry> entries) {
     String value = line.substring(eq + 1).strip();
     if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
       value = value.substring(1, value.length() - 1);
-    } else if (value.contains("\"")) {
+    }
+    if (value.contains("\"")) {
       throw new CorruptStructureException(structure, offset, key, "unbalanced quotes", "\"value\"", value);
     }
+    value = unescape(value);
     try {
       return new Entry(key, value);
     } catch (IllegalArgumentException e) {
@@ -116,8 +119,40 @@ public record VmxDictionary(String structure, List<Entry> entries) {
   public byte[] toBytes() {
     StringBuilder text = new StringBuilder();
     for (Entry entry : entries) {
-      text.append(entry.key()).append(" = \"").append(entry.value()).append("\"\n");
+      text.append(entry.key()).append(" = \"").append(escape(entry.value())).append("\"\n");
     }
     return text.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Writes {@code "}, {@code |} and control characters as {@code |XX}. */
+  static String escape(String value) {
+    StringBuilder out = new StringBuilder(value.length());
+    for (char c : value.toCharArray()) {
+      if (c == '"' || c == '|' || c < 0x20 || c == 0x7F) {
+        out.append('|').append(java.util.HexFormat.of().withUpperCase().toHexDigits((byte) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /** Decodes {@code |XX}; a {@code |} not followed by two hex digits stays as it is. */
+  static String unescape(String value) {
+    if (value.indexOf('|') < 0) {
+      return value;
+    }
+    StringBuilder out = new StringBuilder(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '|' && i + 2 < value.length() && java.util.HexFormat.isHexDigit(value.charAt(i + 1))
+          && java.util.HexFormat.isHexDigit(value.charAt(i + 2))) {
+        out.append((char) java.util.HexFormat.fromHexDigits(value, i + 1, i + 3));
+        i += 2;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 }
