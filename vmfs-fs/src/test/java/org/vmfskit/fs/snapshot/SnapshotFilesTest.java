@@ -88,4 +88,45 @@ class SnapshotFilesTest {
     assertThat(rewritten.indexOf("scsi0:0.fileName")).isGreaterThan(rewritten.indexOf("scsi0:0.present"));
     assertThat(VmxDictionary.unescape(VmxDictionary.escape("a|b\"c\nd"))).isEqualTo("a|b\"c\nd");
   }
+
+  @Test
+  void mutatedCheckpointsAndVmsd_onlyThrowCheckedFormatExceptions() throws Exception {
+    java.util.TreeMap<Integer, byte[]> pages = new java.util.TreeMap<>();
+    pages.put(3, new byte[MemoryImage.PAGE]);
+    pages.get(3)[7] = 1;
+    pages.put(9, pages.get(3).clone());
+    Checkpoint checkpoint = new Checkpoint(Checkpoint.MAGIC, List.of(
+        new CheckpointGroup("Checkpoint", List.of(CheckpointTag.u32("vmfskit.uid", 1))),
+        MemoryDelta.of(0, 1 << 20, pages).toGroup()));
+    byte[] good = checkpoint.toBytes();
+    assertThat(MemoryDelta.fromGroup(Checkpoint.decode(good, "ok").group("memory").orElseThrow(), "ok").pageNumbers()).containsExactly(3, 9);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(77);
+    for (int round = 0; round < 3000; round++) {
+      byte[] bad = good.clone();
+      for (int k = 1 + random.nextInt(4); k > 0; k--) {
+        int at = random.nextInt(Math.min(bad.length, random.nextBoolean() ? 400 : bad.length));
+        bad[at] = (byte) random.nextInt(256);
+      }
+      try {
+        Checkpoint decoded = Checkpoint.decode(bad, "fuzz");
+        var memory = decoded.group("memory");
+        if (memory.isPresent()) {
+          MemoryDelta.fromGroup(memory.get(), "fuzz");
+        }
+      } catch (org.vmfskit.fs.format.VmfsFormatException expected) {
+        assertThat(expected.getMessage()).contains("fuzz");
+      }
+    }
+    byte[] vmsd = VMSD.getBytes(StandardCharsets.UTF_8);
+    for (int round = 0; round < 3000; round++) {
+      byte[] bad = vmsd.clone();
+      String alphabet = "0129\"=\n -|x";
+      bad[random.nextInt(bad.length)] = (byte) alphabet.charAt(random.nextInt(alphabet.length()));
+      try {
+        SnapshotTree.parse(bad, "fuzz.vmsd");
+      } catch (org.vmfskit.fs.format.VmfsFormatException expected) {
+        assertThat(expected.getMessage()).contains("fuzz.vmsd");
+      }
+    }
+  }
 }

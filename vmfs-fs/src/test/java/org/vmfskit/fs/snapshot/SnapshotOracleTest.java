@@ -54,6 +54,15 @@ class SnapshotOracleTest {
       vm.take("s4", "", false);
       write(vm, random, 10);
       vm.delete(s3.uid());
+      SnapshotManager linked = vm.cloneLinked("/linked", s1.uid(), false);
+      linked.writeDisk("scsi0:0", 12345, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+      ByteBuffer linkedContent = ByteBuffer.allocate((int) DISK);
+      linked.readDisk("scsi0:0", 0, linkedContent);
+      Files.createDirectories(dir.resolve("linked"));
+      for (FileStat stat : vmfs.list("/linked")) {
+        copyOut(vmfs.openFile("/linked/" + stat.name()), dir.resolve("linked").resolve(stat.name()));
+      }
+      Files.write(dir.resolve("linked.expected.raw"), linkedContent.array());
       for (SnapshotEntry entry : vm.tree().snapshots()) {
         ByteBuffer content = ByteBuffer.allocate((int) DISK);
         vm.readSnapshotDisk(entry.uid(), "scsi0:0", 0, content);
@@ -62,9 +71,10 @@ class SnapshotOracleTest {
       ByteBuffer live = ByteBuffer.allocate((int) DISK);
       vm.readDisk("scsi0:0", 0, live);
       expected.put(vm.config().disks().getFirst().fileName(), live.array());
+      Files.createDirectories(dir.resolve("vm"));
       for (FileStat stat : vmfs.list("/vm")) {
         sizes.put(stat.name(), stat.size());
-        copyOut(vmfs.openFile("/vm/" + stat.name()), dir.resolve(stat.name()));
+        copyOut(vmfs.openFile("/vm/" + stat.name()), dir.resolve("vm").resolve(stat.name()));
       }
     }
     assertThat(expected).hasSizeGreaterThanOrEqualTo(4);
@@ -72,9 +82,13 @@ class SnapshotOracleTest {
       Path raw = dir.resolve(disk.getKey() + ".expected.raw");
       Files.write(raw, disk.getValue());
       ExternalTool.Result compare = ExternalTool.run(120, "qemu-img", "compare", "-f", "vmdk", "-F", "raw",
-          dir.resolve(disk.getKey()).toString(), raw.toString());
+          dir.resolve("vm").resolve(disk.getKey()).toString(), raw.toString());
       assertThat(compare.exitCode()).as("qemu-img compare %s: %s%s", disk.getKey(), compare.stdout(), compare.stderr()).isZero();
     }
+    // The linked clone's delta names its parent as ../vm/vm.vmdk, which qemu resolves on the host.
+    ExternalTool.Result linkedCompare = ExternalTool.run(120, "qemu-img", "compare", "-f", "vmdk", "-F", "raw",
+        dir.resolve("linked").resolve("linked-000001.vmdk").toString(), dir.resolve("linked.expected.raw").toString());
+    assertThat(linkedCompare.exitCode()).as("linked clone: %s%s", linkedCompare.stdout(), linkedCompare.stderr()).isZero();
 
     assumeTrue(ExternalTool.available("debugvmfs"), "debugvmfs not installed (apt-get install vmfs-tools)");
     ExternalTool.Result ls = ExternalTool.run(60, "debugvmfs", image.toString(), "ls", "-l", "/vm");
