@@ -55,6 +55,9 @@ final class ConsistencyCheck {
     for (VmConfig.DiskSlot slot : config.disks()) {
       starts.add(vm.file(slot.fileName()));
     }
+    for (String parent : vm.parentsUsedElsewhere()) {
+      used.addAll(ancestry(parent, descriptors));
+    }
     for (String start : starts) {
       if (openChain(start)) {
         used.addAll(ancestry(start, descriptors));

@@ -16,7 +16,8 @@ import org.vmfskit.fs.vmdk.VirtualDisk;
  * Snapshot deletion. Deleting snapshot S with frozen disk D: when D has exactly one child delta C
  * (and no other snapshot freezes D), C's grains are written into D, C's children are re-pointed
  * to D (hint and parentCID), every reference to C becomes D and C is deleted; with several
- * children D is kept and only the entry goes; with none (an abandoned branch) D is deleted. S's
+ * children, or when a linked clone in another directory uses D, D is kept and only the entry goes;
+ * with none (an abandoned branch) D is deleted. S's
  * children are reparented, memory deltas based on S are rebased onto S's memory parent.
  */
 final class Consolidation {
@@ -38,14 +39,16 @@ final class Consolidation {
     SnapshotTree rest = tree.without(uid);
     rebaseMemory(tree, victim);
     rest = manager.tree().without(uid);
+    Set<String> usedElsewhere = vm.parentsUsedElsewhere();
     for (SnapshotEntry.SnapshotDisk disk : victim.disks()) {
       String frozen = vm.file(disk.fileName());
-      if (manager.frozenBy(rest, frozen)) {
+      // Kept as it is when another snapshot freezes it or a linked clone elsewhere reads through it.
+      if (manager.frozenBy(rest, frozen) || usedElsewhere.contains(frozen)) {
         continue;
       }
       Map<String, Descriptor> descriptors = vm.descriptors();
       List<String> children = childrenOf(frozen, descriptors);
-      if (children.size() == 1 && isCowd(children.getFirst(), descriptors)) {
+      if (children.size() == 1 && isCowd(children.getFirst(), descriptors) && !usedElsewhere.contains(children.getFirst())) {
         String child = children.getFirst();
         merge(child, frozen, descriptors);
         rest = replaceDisk(rest, child, disk.fileName());
@@ -180,6 +183,12 @@ final class Consolidation {
   }
 
   void deleteAll() throws IOException {
+    Set<String> usedElsewhere = vm.parentsUsedElsewhere();
+    if (!usedElsewhere.isEmpty()) {
+      // Consolidating into the base would change its content and CID under those clones.
+      throw new SnapshotException("linked clones elsewhere on the volume use " + usedElsewhere.stream().sorted().toList()
+          + "; delete them first or delete snapshots one by one");
+    }
     SnapshotTree tree = manager.tree();
     VmConfig config = manager.config();
     Map<String, Descriptor> descriptors = vm.descriptors();

@@ -181,6 +181,29 @@ public final class VmDirectory {
     return out;
   }
 
+  /**
+   * Returns the disks of this directory that deltas in other top-level directories of the volume
+   * (linked clones) name as their parent: such a disk must never be merged into or deleted.
+   */
+  java.util.Set<String> parentsUsedElsewhere() throws IOException {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    String own = "/" + dir.substring(0, dir.contains("/") ? dir.indexOf('/') : dir.length());
+    List<FileStat> top = vmfs.list("/");
+    if (top.size() > MAX_FILES) {
+      throw new FileSystemException("/", null, "more than " + MAX_FILES + " entries");
+    }
+    for (FileStat stat : top) {
+      if (!stat.isDirectory() || stat.name().startsWith(".") || ("/" + stat.name()).equals(own)) {
+        continue;
+      }
+      VmDirectory other = new VmDirectory(vmfs, stat.name());
+      for (Map.Entry<String, Descriptor> entry : other.descriptors().entrySet()) {
+        other.parentOf(entry.getKey(), entry.getValue()).filter(p -> p.startsWith(dir + "/")).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
   /** Returns the store path of {@code descriptor}'s parent, if it names one. */
   Optional<String> parentOf(String path, Descriptor descriptor) {
     return descriptor.parentFileNameHint().map(hint -> store.resolve(path, hint));

@@ -215,6 +215,20 @@ class SnapshotScenarioTest {
       assertThat(disk(absolute)).isEqualTo(atS);
       linked.writeDisk("scsi0:0", 0, ByteBuffer.wrap(fill(10, 9)));
       assertThat(snapshotDisk(vm, s.uid())).isEqualTo(atS);
+      byte[] linkedLive = disk(linked);
+
+      // Deleting the snapshot the clones hang on keeps its frozen disk; delete --all is refused.
+      SnapshotEntry s2 = vm.take("s2", "", false);
+      assertThatThrownBy(vm::deleteAll).isInstanceOf(SnapshotException.class).hasMessageContaining("linked clones");
+      vm.delete(s.uid());
+      assertThat(vmfs.exists("/vm/vm.vmdk")).isTrue();
+      assertThat(disk(linked)).isEqualTo(linkedLive);
+      assertThat(disk(absolute)).isEqualTo(atS);
+      assertThat(vm.check()).isEmpty();
+      assertThat(linked.check()).isEmpty();
+      vm.delete(s2.uid());
+      assertThat(disk(vm)).isEqualTo(live);
+      assertThat(disk(linked)).isEqualTo(linkedLive);
       assertThat(VolumeChecker.check(vmfs).problems()).isEmpty();
     }
   }
