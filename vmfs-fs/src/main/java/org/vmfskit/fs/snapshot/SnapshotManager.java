@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -28,8 +27,6 @@ import org.vmfskit.fs.vmdk.VirtualDisk;
  * <p>Not thread-safe: one manager per VM directory, used by one thread at a time.
  */
 public final class SnapshotManager {
-
-  private static final int READ_CHUNK = 4 << 20;
 
   private final VmDirectory vm;
   private final LongSupplier clockMicros;
@@ -211,14 +208,14 @@ public final class SnapshotManager {
     VmConfig config = config();
     SnapshotTree tree = tree();
     int uid = Math.addExact(tree.lastUid(), 1);
-    MessageDigest digest = sha256();
+    MessageDigest digest = SnapshotDigest.sha256();
     List<SnapshotEntry.SnapshotDisk> frozen = new ArrayList<>();
     VmConfig next = config;
     for (VmConfig.DiskSlot slot : config.disks()) {
       String leaf = vm.file(slot.fileName());
       String delta = vm.nextDeltaPath(VmDirectory.diskBaseName(slot.fileName()));
       try (VirtualDisk disk = VirtualDisk.open(vm.store(), leaf, false)) {
-        digestDisk(digest, slot.node(), disk);
+        SnapshotDigest.digestDisk(digest, slot.node(), disk);
         VirtualDisk.createDelta(disk, delta, VirtualDisk.DeltaFormat.VMFS_SPARSE).close();
       }
       frozen.add(new SnapshotEntry.SnapshotDisk(slot.node(), slot.fileName()));
@@ -362,56 +359,11 @@ public final class SnapshotManager {
 
   /** Recomputes the digests of snapshot {@code uid} (or of all when empty) and compares them. */
   public List<VerifyResult> verify(Optional<Integer> uid) throws IOException {
-    List<VerifyResult> out = new ArrayList<>();
-    SnapshotTree tree = tree();
-    for (SnapshotEntry entry : tree.snapshots()) {
-      if (uid.isPresent() && uid.get() != entry.uid()) {
-        continue;
-      }
-      String actual = "sha256:" + HexFormat.of().formatHex(digestOf(tree, entry));
-      out.add(new VerifyResult(entry.uid(), entry.displayName(), entry.digest().orElse(""), actual,
-          entry.digest().isPresent() && entry.digest().get().equals(actual)));
-    }
-    if (uid.isPresent() && out.isEmpty()) {
-      throw new SnapshotException("no snapshot with uid " + uid.get());
-    }
-    return out;
+    return new SnapshotDigest(this).verify(uid);
   }
 
   /** One snapshot's recorded and recomputed digest. */
   public record VerifyResult(int uid, String name, String recorded, String actual, boolean ok) {}
-
-  /** Returns the SHA-256 of snapshot {@code entry}'s frozen disks and (if saved) memory. */
-  byte[] digestOf(SnapshotTree tree, SnapshotEntry entry) throws IOException {
-    MessageDigest digest = sha256();
-    for (SnapshotEntry.SnapshotDisk disk : entry.disks()) {
-      try (VirtualDisk chain = VirtualDisk.open(vm.store(), vm.file(disk.fileName()), false)) {
-        digestDisk(digest, disk.node(), chain);
-      }
-    }
-    if (entry.memory()) {
-      rebuildMemory(tree, entry.uid()).digestInto(digest);
-    }
-    return digest.digest();
-  }
-
-  private static void digestDisk(MessageDigest digest, String node, VirtualDisk disk) throws IOException {
-    digest.update((node + ":" + disk.capacity() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    ByteBuffer chunk = ByteBuffer.allocate(READ_CHUNK);
-    for (long at = 0; at < disk.capacity(); at += READ_CHUNK) {
-      int n = (int) Math.min(READ_CHUNK, disk.capacity() - at);
-      disk.read(at, chunk.clear().limit(n));
-      digest.update(chunk.array(), 0, n);
-    }
-  }
-
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   /** Returns every disagreement between the disk files, the .vmsd and the .vmx. */
   public List<ConsistencyIssue> check() throws IOException {
