@@ -181,6 +181,24 @@ class SnapshotScenarioTest {
   }
 
   @Test
+  void liveDiskNotBelowCurrent_isReported() throws Exception {
+    try (Vmfs vmfs = volume(8)) {
+      SnapshotManager vm = SnapshotManager.createVm(vmfs, "/vm", List.of(DISK), MEMORY);
+      SnapshotEntry s1 = vm.take("s1", "", false);
+      vm.take("s2", "", false);
+      vm.revert(s1.uid());
+      vm.take("s3", "", false);
+      // Point "you are here" at s2 while the live disk descends from s3's branch.
+      vm.writeTree(vm.tree().withCurrent(Optional.of(2)));
+      assertThat(vm.check()).extracting(ConsistencyIssue::kind).containsExactly(ConsistencyIssue.Kind.LEAF_NOT_FROM_CURRENT);
+      // A .vmx naming a frozen disk as the live one.
+      vm.writeTree(vm.tree().withCurrent(Optional.of(3)));
+      vm.writeConfig(vm.config().withDisk("scsi0:0", "vm.vmdk"));
+      assertThat(vm.check()).extracting(ConsistencyIssue::kind).contains(ConsistencyIssue.Kind.LEAF_NOT_FROM_CURRENT);
+    }
+  }
+
+  @Test
   void parentCidMismatch_isReported() throws Exception {
     try (Vmfs vmfs = volume(6)) {
       SnapshotManager vm = SnapshotManager.createVm(vmfs, "/vm", List.of(DISK), MEMORY);
