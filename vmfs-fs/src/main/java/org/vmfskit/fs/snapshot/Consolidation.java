@@ -192,10 +192,17 @@ final class Consolidation {
     SnapshotTree tree = manager.tree();
     VmConfig config = manager.config();
     Map<String, Descriptor> descriptors = vm.descriptors();
+    Set<String> keep = new HashSet<>();
     for (VmConfig.DiskSlot slot : config.disks()) {
       String leaf = vm.file(slot.fileName());
-      List<String> chain = chainOf(leaf, descriptors);
+      // Only this VM's own files take part: a linked clone consolidates into its first delta,
+      // never into the source VM's disks.
+      List<String> chain = chainOf(leaf, descriptors).stream().takeWhile(this::inDirectory).toList();
+      if (chain.isEmpty()) {
+        throw new SnapshotException("live disk " + slot.fileName() + " is not in the VM directory /" + vm.path());
+      }
       String base = chain.getLast();
+      keep.add(base);
       List<long[]> ranges = new ArrayList<>();
       for (String layer : chain.subList(0, chain.size() - 1)) {
         ranges.add(grainRanges(layer, descriptors.get(layer)));
@@ -212,7 +219,7 @@ final class Consolidation {
     manager.writeConfig(config);
     manager.writeTree(new SnapshotTree(tree.lastUid(), Optional.empty(), false, List.of()));
     for (Map.Entry<String, Descriptor> entry : descriptors.entrySet()) {
-      if (entry.getValue().parentFileNameHint().isPresent() && vm.exists(entry.getKey())) {
+      if (entry.getValue().parentFileNameHint().isPresent() && !keep.contains(entry.getKey()) && vm.exists(entry.getKey())) {
         vm.deleteDisk(entry.getKey());
       }
     }
@@ -221,6 +228,10 @@ final class Consolidation {
         vm.delete(vm.file(entry.fileName()));
       }
     }
+  }
+
+  private boolean inDirectory(String path) {
+    return path.startsWith(vm.path() + "/") && path.indexOf('/', vm.path().length() + 1) < 0;
   }
 
   /** Returns the descriptor paths from {@code leaf} down to its base (a bounded walk). */

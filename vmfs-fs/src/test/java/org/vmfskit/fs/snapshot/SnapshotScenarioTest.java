@@ -247,6 +247,18 @@ class SnapshotScenarioTest {
       vm.delete(s2.uid());
       assertThat(disk(vm)).isEqualTo(live);
       assertThat(disk(linked)).isEqualTo(linkedLive);
+
+      // The clone's own snapshots consolidate into the clone's first delta, never into the source.
+      SnapshotEntry inClone = linked.take("in-clone", "", false);
+      linked.writeDisk("scsi0:0", 4096, ByteBuffer.wrap(fill(10, 10)));
+      byte[] cloneLive = disk(linked);
+      assertThat(inClone.disks().getFirst().fileName()).isEqualTo("linked-000001.vmdk");
+      linked.deleteAll();
+      assertThat(linked.config().disks().getFirst().fileName()).isEqualTo("linked-000001.vmdk");
+      assertThat(disk(linked)).isEqualTo(cloneLive);
+      assertThat(disk(vm)).isEqualTo(live);
+      assertThat(disk(absolute)).isEqualTo(atS);
+      assertThat(linked.check()).isEmpty();
       assertThat(VolumeChecker.check(vmfs).problems()).isEmpty();
     }
   }
