@@ -215,7 +215,7 @@ public final class SnapshotManager {
       String leaf = vm.file(slot.fileName());
       String delta = vm.nextDeltaPath(VmDirectory.diskBaseName(slot.fileName()));
       try (VirtualDisk disk = VirtualDisk.open(vm.store(), leaf, false)) {
-        SnapshotDigest.digestDisk(digest, slot.node(), disk);
+        SnapshotDigest.digestDisk(digest, vm, slot.node(), disk);
         VirtualDisk.createDelta(disk, delta, VirtualDisk.DeltaFormat.VMFS_SPARSE).close();
       }
       frozen.add(new SnapshotEntry.SnapshotDisk(slot.node(), slot.fileName()));
