@@ -10,6 +10,7 @@ module org.vmfskit.fs {
   exports org.vmfskit.fs.check;
   exports org.vmfskit.fs.vmdk;
   exports org.vmfskit.fs.nio;
+  exports org.vmfskit.fs.snapshot;
 
   provides java.nio.file.spi.FileSystemProvider with org.vmfskit.fs.nio.VmfsFileSystemProvider;
 }

@@ -55,6 +55,12 @@ public final class VmfsCli {
     for (Command command : MountCommand.all()) {
       commands.put(command.name(), command);
     }
+    for (Command command : VmCommands.all()) {
+      commands.put(command.name(), command);
+    }
+    for (Command command : SnapshotCommands.all()) {
+      commands.put(command.name(), command);
+    }
   }
 
   /** Runs one command and returns its exit status. */
