@@ -41,17 +41,20 @@ public final class SampleDatastore {
 
   private SampleDatastore() {}
 
-  /** Writes the sample image to {@code args[0]} (which must not exist). */
+  /**
+   * Writes the sample image to {@code args[0]} and prints the SHA-256 of the VM's disk as it was
+   * just before the mistaken revert: what a complete recovery's flattened disk must hash to.
+   */
   public static void main(String[] args) throws IOException {
     if (args.length != 1) {
       System.err.println("usage: SampleDatastore OUTPUT.img");
       System.exit(2);
     }
-    generate(Path.of(args[0]));
+    System.out.println(generate(Path.of(args[0])));
   }
 
-  /** Builds the sample datastore at {@code image}. */
-  public static void generate(Path image) throws IOException {
+  /** Builds the sample datastore at {@code image}; returns the SHA-256 of the pre-revert disk. */
+  public static String generate(Path image) throws IOException {
     Files.deleteIfExists(image);
     SplittableRandom random = new SplittableRandom(SEED);
     FormatOptions options = FormatOptions.builder(256L << 20).label("sample").seed(SEED).timeSeconds(TIME).build();
@@ -61,9 +64,26 @@ public final class SampleDatastore {
       writeRecords(vm, random, "installed system", 1 << 20, 0, 8L << 20);
       SnapshotEntry snapshot = vm.take("before-upgrade", "state before the payroll upgrade", false);
       writeRecords(vm, random, "payroll", 2 << 20, 0, DISK);
+      String beforeRevert = diskSha256(vm);
       vm.revert(snapshot.uid());
       writeRecords(vm, random, "after the revert", 256 << 10, 0, DISK);
+      return beforeRevert;
     }
+  }
+
+  private static String diskSha256(SnapshotManager vm) throws IOException {
+    java.security.MessageDigest sha;
+    try {
+      sha = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+    for (long offset = 0; offset < DISK; offset += buffer.capacity()) {
+      vm.readDisk("scsi0:0", offset, buffer.clear());
+      sha.update(buffer.flip());
+    }
+    return java.util.HexFormat.of().formatHex(sha.digest());
   }
 
   /**
