@@ -1,0 +1,131 @@
+package org.vmfskit.recovery;
+
+import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.vmfskit.fs.vmdk.CowdHeader;
+
+/**
+ * Sorts every grain of a reassembled delta into intact (its block is still free), suspect (its
+ * block went to another file that has not written it), overwritten (the other file wrote it) or
+ * missing (its block or grain table was not found), as guest sector ranges.
+ */
+final class GrainClassifier {
+
+  /** Grain states, also kept per grain-table entry for the writer. */
+  static final byte INTACT = 0;
+  static final byte SUSPECT = 1;
+  static final byte OVERWRITTEN = 2;
+  static final byte MISSING = 3;
+
+  /** The classification of one delta. */
+  record Result(byte[][] states, boolean[] gtUsable, long[] counts, List<List<ScanReport.SectorRange>> ranges, long grainsUsed) {}
+
+  private GrainClassifier() {}
+
+  /** Returns the blocks of the delta that are allocated again now. */
+  static LongOpenHashSet reallocated(VolumeView view, DeltaFile file) {
+    LongOpenHashSet out = new LongOpenHashSet();
+    for (int i = 0; i < file.fileBlocks(); i++) {
+      if (file.isPlaced(i) && !view.isFree(file.deviceBlock(i))) {
+        out.add(file.deviceBlock(i));
+      }
+    }
+    return out;
+  }
+
+  static Result classify(VolumeView view, DeltaReassembler.Reassembly r, OwnershipIndex owners, List<Finding> findings) throws IOException {
+    CowdHeader h = r.header();
+    long blockSize = view.blockSize();
+    long span = (long) CowdHeader.GT_ENTRIES * h.grainSize();
+    byte[][] states = new byte[r.gd().length][];
+    boolean[] gtUsable = new boolean[r.gd().length];
+    long[] counts = new long[4];
+    RangeBuilder[] ranges = {new RangeBuilder(), new RangeBuilder(), new RangeBuilder(), new RangeBuilder()};
+    long used = 0;
+    for (int i = 0; i < r.gd().length; i++) {
+      long spanStart = i * span;
+      long spanLength = Math.min(span, h.numSectors() - spanStart);
+      if (r.gd()[i] == 0) {
+        continue;
+      }
+      int[] gt = r.gts()[i];
+      byte gtState = gt == null ? MISSING : blockState(view, r.file(), Integer.toUnsignedLong(r.gd()[i]) * 512 / blockSize, owners);
+      if (gt == null || gtState == OVERWRITTEN || gtState == MISSING) {
+        ranges[MISSING].add(spanStart, spanLength);
+        continue;
+      }
+      gtUsable[i] = true;
+      states[i] = new byte[gt.length];
+      for (int g = 0; g < gt.length; g++) {
+        if (gt[g] == 0) {
+          continue;
+        }
+        used++;
+        long fileBlock = Integer.toUnsignedLong(gt[g]) * 512 / blockSize;
+        long lastBlock = (Integer.toUnsignedLong(gt[g]) + h.grainSize()) * 512 / blockSize;
+        byte state = blockState(view, r.file(), fileBlock, owners);
+        if (lastBlock != fileBlock && lastBlock < r.file().fileBlocks()) {
+          state = (byte) Math.max(state, blockState(view, r.file(), lastBlock, owners));
+        }
+        states[i][g] = state;
+        counts[state]++;
+        long lba = spanStart + (long) g * h.grainSize();
+        ranges[state].add(lba, Math.min(h.grainSize(), h.numSectors() - lba));
+      }
+    }
+    if (counts[SUSPECT] > 0) {
+      findings.add(Finding.warning(-1, counts[SUSPECT] + " grain(s) lie in blocks handed to another file that has not written them yet:"
+          + " kept, but suspect"));
+    }
+    if (counts[OVERWRITTEN] > 0) {
+      findings.add(Finding.warning(-1, counts[OVERWRITTEN] + " grain(s) lie in blocks another file has written since: left out"));
+    }
+    List<List<ScanReport.SectorRange>> out = new ArrayList<>();
+    for (RangeBuilder b : ranges) {
+      out.add(b.ranges());
+    }
+    return new Result(states, gtUsable, counts, out, used);
+  }
+
+  private static byte blockState(VolumeView view, DeltaFile file, long fileBlock, OwnershipIndex owners) {
+    if (fileBlock >= file.fileBlocks() || !file.isPlaced((int) fileBlock) || file.tbz((int) fileBlock)) {
+      return MISSING;
+    }
+    long block = file.deviceBlock((int) fileBlock);
+    if (view.isFree(block)) {
+      return INTACT;
+    }
+    return owners.unwrittenByNewOwner(block) ? SUSPECT : OVERWRITTEN;
+  }
+
+  /** Merges touching sector runs. */
+  static final class RangeBuilder {
+    private final List<ScanReport.SectorRange> ranges = new ArrayList<>();
+    private long start = -1;
+    private long length;
+
+    void add(long first, long sectors) {
+      if (start >= 0 && start + length == first) {
+        length += sectors;
+        return;
+      }
+      flush();
+      start = first;
+      length = sectors;
+    }
+
+    private void flush() {
+      if (start >= 0) {
+        ranges.add(new ScanReport.SectorRange(start, length));
+      }
+    }
+
+    List<ScanReport.SectorRange> ranges() {
+      flush();
+      start = -1;
+      return List.copyOf(ranges);
+    }
+  }
+}
