@@ -24,6 +24,10 @@ final class DeltaFile {
     Arrays.fill(deviceBlock, -1);
   }
 
+  long blockSize() {
+    return view.blockSize();
+  }
+
   int fileBlocks() {
     return deviceBlock.length;
   }

@@ -92,7 +92,7 @@ final class DeltaReassembler {
     if (gd == null) {
       return Decoded.rejected(findings.getLast());
     }
-    GtChecker checker = new GtChecker(header, gd);
+    GtChecker checker = new GtChecker(header, gd, view::isFree);
     if (source == Source.FREE_MAP) {
       placeMaps(file, gd, checker, pool, claimed, maps, findings);
     } else if (source == Source.CARVED) {
@@ -260,6 +260,10 @@ final class DeltaReassembler {
         continue;
       }
       String why = checker.check(gt, Integer.toUnsignedLong(gd[i]));
+      if (why != null && !checker.freeNow(file, Integer.toUnsignedLong(gd[i]))) {
+        // Reused by another file since: the classifier reports the span as overwritten.
+        continue;
+      }
       if (why != null) {
         invalid++;
         if (invalid <= 5) {
@@ -283,9 +287,11 @@ final class DeltaReassembler {
     private final CowdHeader header;
     private final long[] gtSectors;
     private final long dataStart;
+    private final java.util.function.LongPredicate isFree;
 
-    GtChecker(CowdHeader header, int[] gd) {
+    GtChecker(CowdHeader header, int[] gd, java.util.function.LongPredicate isFree) {
       this.header = header;
+      this.isFree = isFree;
       this.gtSectors = Arrays.stream(gd).filter(s -> s > 0).mapToLong(Integer::toUnsignedLong).sorted().toArray();
       this.dataStart = header.gdOffset() + header.gdSectors();
     }
@@ -300,11 +306,31 @@ final class DeltaReassembler {
       return gt;
     }
 
+    /**
+     * Returns whether at least one table of {@code evidence} reads back valid and none reads back
+     * invalid; a table that runs on into a block not placed yet cannot be read and is skipped.
+     */
     boolean allValid(DeltaFile file, int[] gd, List<Integer> evidence) throws IOException {
+      int verified = 0;
       for (int i : evidence) {
         long sector = Integer.toUnsignedLong(gd[i]);
         int[] gt = read(file, sector);
-        if (gt == null || check(gt, sector) != null) {
+        // A table in a block another file has taken since is no evidence either way.
+        if (gt == null || !freeNow(file, sector)) {
+          continue;
+        }
+        if (check(gt, sector) != null) {
+          return false;
+        }
+        verified++;
+      }
+      return verified > 0;
+    }
+
+    boolean freeNow(DeltaFile file, long sector) {
+      long blockSize = file.blockSize();
+      for (long b = sector * 512 / blockSize; b <= (sector * 512 + CowdHeader.GT_ENTRIES * 4 - 1) / blockSize; b++) {
+        if (!isFree.test(file.deviceBlock((int) b))) {
           return false;
         }
       }

@@ -20,7 +20,8 @@ final class GrainClassifier {
   static final byte MISSING = 3;
 
   /** The classification of one delta. */
-  record Result(byte[][] states, boolean[] gtUsable, long[] counts, List<List<ScanReport.SectorRange>> ranges, long grainsUsed) {}
+  record Result(byte[][] states, boolean[] gtUsable, long[] counts, List<List<ScanReport.SectorRange>> ranges, long grainsUsed,
+      boolean[] blockUsable) {}
 
   private GrainClassifier() {}
 
@@ -86,7 +87,12 @@ final class GrainClassifier {
     for (RangeBuilder b : ranges) {
       out.add(b.ranges());
     }
-    return new Result(states, gtUsable, counts, out, used);
+    boolean[] usable = new boolean[r.file().fileBlocks()];
+    for (int b = 0; b < usable.length; b++) {
+      byte state = blockState(view, r.file(), b, owners);
+      usable[b] = state == INTACT || state == SUSPECT;
+    }
+    return new Result(states, gtUsable, counts, out, used, usable);
   }
 
   private static byte blockState(VolumeView view, DeltaFile file, long fileBlock, OwnershipIndex owners) {
