@@ -14,12 +14,28 @@ import org.vmfskit.fs.device.ReadOnlyDeviceException;
 public final class CountingBlockDevice implements BlockDevice {
 
   private final BlockDevice delegate;
+  private final long logicalSize;
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder reads = new LongAdder();
 
   /** Wraps {@code delegate}; closing this device does not close the delegate. */
-  public CountingBlockDevice(BlockDevice delegate) {
+  public CountingBlockDevice(BlockDevice delegate) throws IOException {
+    this(delegate, delegate.size());
+  }
+
+  /**
+   * Wraps a truncated image so it appears {@code logicalSize} bytes long: bytes past its real end
+   * read as zeros (and are not counted), so the volume still opens and the scan can say what is
+   * missing instead of stopping.
+   */
+  public CountingBlockDevice(BlockDevice delegate, long logicalSize) throws IOException {
     this.delegate = delegate;
+    this.logicalSize = Math.max(logicalSize, delegate.size());
+  }
+
+  /** Returns the real length of the wrapped image. */
+  public long physicalSize() throws IOException {
+    return delegate.size();
   }
 
   /** Returns the bytes read so far. */
@@ -33,14 +49,24 @@ public final class CountingBlockDevice implements BlockDevice {
   }
 
   @Override
-  public long size() throws IOException {
-    return delegate.size();
+  public long size() {
+    return logicalSize;
   }
 
   @Override
   public void readFully(long deviceOffset, ByteBuffer dst) throws IOException {
-    int length = dst.remaining();
-    delegate.readFully(deviceOffset, dst);
+    long physical = delegate.size();
+    int length = (int) Math.max(0, Math.min(dst.remaining(), physical - deviceOffset));
+    if (length < dst.remaining() && deviceOffset + dst.remaining() > logicalSize) {
+      throw new java.io.EOFException("read of " + dst.remaining() + " bytes at " + deviceOffset + " passes the end of " + name());
+    }
+    if (length > 0) {
+      delegate.readFully(deviceOffset, dst.slice(dst.position(), length));
+    }
+    for (int i = dst.position() + length; i < dst.limit(); i++) {
+      dst.put(i, (byte) 0);
+    }
+    dst.position(dst.limit());
     bytesRead.add(length);
     reads.increment();
   }

@@ -245,10 +245,6 @@ final class FreeMapScanner {
       chunks.add(java.util.Arrays.copyOf(chunk, n));
       count[0] += n;
     }
-    if (limit < view.geometry().numBlocks()) {
-      findings.add(Finding.error(view.blockOffset(limit), "the image ends before the volume does: blocks from " + limit
-          + " on are missing (truncated image)"));
-    }
     Semaphore permits = new Semaphore(options.parallelReads());
     try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<LongList>> results = new ArrayList<>();

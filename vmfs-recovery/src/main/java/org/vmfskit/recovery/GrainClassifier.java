@@ -36,7 +36,20 @@ final class GrainClassifier {
     return out;
   }
 
+  /** What other deleted deltas say about a block this one also claims: -1 when none claims it, else the state to use. */
+  interface SharedBlocks {
+    /** Nothing is shared. */
+    SharedBlocks NONE = block -> -1;
+
+    int stateOf(long deviceBlock);
+  }
+
   static Result classify(VolumeView view, DeltaReassembler.Reassembly r, OwnershipIndex owners, List<Finding> findings) throws IOException {
+    return classify(view, r, owners, SharedBlocks.NONE, findings);
+  }
+
+  static Result classify(VolumeView view, DeltaReassembler.Reassembly r, OwnershipIndex owners, SharedBlocks shared, List<Finding> findings)
+      throws IOException {
     CowdHeader h = r.header();
     long blockSize = view.blockSize();
     long span = (long) CowdHeader.GT_ENTRIES * h.grainSize();
@@ -52,7 +65,7 @@ final class GrainClassifier {
         continue;
       }
       int[] gt = r.gts()[i];
-      byte gtState = gt == null ? MISSING : blockState(view, r.file(), Integer.toUnsignedLong(r.gd()[i]) * 512 / blockSize, owners);
+      byte gtState = gt == null ? MISSING : blockState(view, r.file(), Integer.toUnsignedLong(r.gd()[i]) * 512 / blockSize, owners, shared);
       if (gt == null || gtState == OVERWRITTEN || gtState == MISSING) {
         ranges[MISSING].add(spanStart, spanLength);
         continue;
@@ -66,9 +79,9 @@ final class GrainClassifier {
         used++;
         long fileBlock = Integer.toUnsignedLong(gt[g]) * 512 / blockSize;
         long lastBlock = (Integer.toUnsignedLong(gt[g]) + h.grainSize()) * 512 / blockSize;
-        byte state = blockState(view, r.file(), fileBlock, owners);
+        byte state = blockState(view, r.file(), fileBlock, owners, shared);
         if (lastBlock != fileBlock && lastBlock < r.file().fileBlocks()) {
-          state = (byte) Math.max(state, blockState(view, r.file(), lastBlock, owners));
+          state = (byte) Math.max(state, blockState(view, r.file(), lastBlock, owners, shared));
         }
         states[i][g] = state;
         counts[state]++;
@@ -80,6 +93,19 @@ final class GrainClassifier {
       findings.add(Finding.warning(-1, counts[SUSPECT] + " grain(s) lie in blocks handed to another file that has not written them yet:"
           + " kept, but suspect"));
     }
+    if (shared != SharedBlocks.NONE) {
+      long conflicts = 0;
+      for (int b = 0; b < r.file().fileBlocks(); b++) {
+        if (r.file().isPlaced(b) && view.isFree(r.file().deviceBlock(b)) && shared.stateOf(r.file().deviceBlock(b)) >= 0) {
+          conflicts++;
+        }
+      }
+      if (conflicts > 0) {
+        findings.add(Finding.warning(-1, conflicts + " block(s) are also claimed by another deleted delta (a block freed, reused and"
+            + " freed again): kept only where this delta's own grain table sits in the block, otherwise reported overwritten"
+            + " (the other delta's table is there) or missing (no evidence either way)"));
+      }
+    }
     if (counts[OVERWRITTEN] > 0) {
       findings.add(Finding.warning(-1, counts[OVERWRITTEN] + " grain(s) lie in blocks another file has written since: left out"));
     }
@@ -89,19 +115,20 @@ final class GrainClassifier {
     }
     boolean[] usable = new boolean[r.file().fileBlocks()];
     for (int b = 0; b < usable.length; b++) {
-      byte state = blockState(view, r.file(), b, owners);
+      byte state = blockState(view, r.file(), b, owners, shared);
       usable[b] = state == INTACT || state == SUSPECT;
     }
     return new Result(states, gtUsable, counts, out, used, usable);
   }
 
-  private static byte blockState(VolumeView view, DeltaFile file, long fileBlock, OwnershipIndex owners) {
+  private static byte blockState(VolumeView view, DeltaFile file, long fileBlock, OwnershipIndex owners, SharedBlocks shared) {
     if (fileBlock >= file.fileBlocks() || !file.isPlaced((int) fileBlock) || file.tbz((int) fileBlock)) {
       return MISSING;
     }
     long block = file.deviceBlock((int) fileBlock);
     if (view.isFree(block)) {
-      return INTACT;
+      int verdict = shared.stateOf(block);
+      return verdict < 0 ? INTACT : (byte) verdict;
     }
     return owners.unwrittenByNewOwner(block) ? SUSPECT : OVERWRITTEN;
   }

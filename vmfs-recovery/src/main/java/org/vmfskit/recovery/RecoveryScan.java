@@ -62,16 +62,22 @@ public final class RecoveryScan {
    */
   public static RecoveryScan scan(BlockDevice device, String imageName, ScanOptions options) throws IOException {
     long started = System.nanoTime();
-    CountingBlockDevice counting = new CountingBlockDevice(device);
+    long needed = imageBytesNeeded(device);
+    CountingBlockDevice counting = new CountingBlockDevice(device, needed);
     Vmfs vmfs = Vmfs.open(counting);
     Volume volume = vmfs.volume();
-    VolumeView view = new VolumeView(volume);
+    VolumeView view = new VolumeView(volume, counting.physicalSize());
     FreeMapScanner.Result scanned = new FreeMapScanner(view, options).scan();
     List<Finding> rejected = new ArrayList<>(scanned.rejected());
-    List<Finding> findings = new ArrayList<>(scanned.findings());
+    List<Finding> findings = new ArrayList<>();
+    if (counting.physicalSize() < needed) {
+      findings.add(Finding.error(counting.physicalSize(), "the image is truncated: " + counting.physicalSize() + " of " + needed
+          + " bytes present; everything past the end reads as zeros and blocks there count as missing"));
+    }
+    findings.addAll(scanned.findings());
     ParentMatcher matcher = new ParentMatcher(vmfs, scanned.descriptors(), findings);
     List<Found> accepted = new ArrayList<>();
-    new Pipeline(view, options, scanned, matcher, rejected, accepted, new ArrayList<>()).run();
+    new Pipeline(view, options, scanned, matcher, rejected, accepted, new ArrayList<>(), new ArrayList<>()).run();
     accepted.sort(Comparator.comparingLong(f -> f.candidate().headerDeviceOffset()));
     Map<String, Found> byId = new LinkedHashMap<>();
     List<ScanReport.Candidate> candidates = new ArrayList<>();
@@ -89,6 +95,17 @@ public final class RecoveryScan {
     return new RecoveryScan(report, byId, vmfs, counting);
   }
 
+  /** Returns the image length the LVM header asks for, or the device size when the header is unreadable. */
+  private static long imageBytesNeeded(BlockDevice device) throws IOException {
+    try {
+      var lvm = org.vmfskit.fs.format.LvmHeader.decode(device.read(org.vmfskit.fs.format.LvmHeader.IMAGE_OFFSET,
+          org.vmfskit.fs.format.LvmHeader.SIZE), org.vmfskit.fs.format.LvmHeader.IMAGE_OFFSET);
+      return org.vmfskit.fs.format.LvmHeader.DATA_OFFSET + lvm.extentBytes();
+    } catch (VmfsFormatException | java.io.EOFException e) {
+      return device.size();
+    }
+  }
+
   private static ScanReport.Candidate withId(ScanReport.Candidate c, String id) {
     return new ScanReport.Candidate(id, c.format(), c.source(), c.headerDeviceOffset(), c.capacitySectors(), c.grainSectors(),
         c.freeSector(), c.grainsUsed(), c.fileBlocks(), c.fileBlocksFound(), c.maps(), c.grainsIntact(), c.grainsSuspect(),
@@ -97,7 +114,7 @@ public final class RecoveryScan {
 
   /** Turns the scanner's raw material into candidates, strongest evidence first. */
   private record Pipeline(VolumeView view, ScanOptions options, FreeMapScanner.Result scanned, ParentMatcher matcher,
-      List<Finding> rejected, List<Found> accepted, List<Pending> pending) {
+      List<Finding> rejected, List<Found> accepted, List<Pending> pending, List<Built> built) {
 
     void run() throws IOException {
       Set<Long> claimed = new HashSet<>();
@@ -150,6 +167,7 @@ public final class RecoveryScan {
       for (Pending p : pending) {
         build(p, pool, claimed);
       }
+      classifyAll();
     }
 
     private void fromFd(FreeMapScanner.FreeFd fd, Map<Long, FreeMapScanner.FreeMap> mapsByIndex, Set<Long> claimed,
@@ -213,16 +231,64 @@ public final class RecoveryScan {
               p.orderedMaps(), p.directAddresses(), pool, claimed, p.headerBlock());
           switch (result) {
             case Decoded.Rejected<DeltaReassembler.Reassembly>(Finding reason) -> rejected.add(reason);
-            case Decoded.Ok<DeltaReassembler.Reassembly>(DeltaReassembler.Reassembly r, _) -> accepted.add(classify(r, source, p, match));
+            case Decoded.Ok<DeltaReassembler.Reassembly>(DeltaReassembler.Reassembly r, _) -> built.add(new Built(r, source, p, match));
           }
         }
       }
     }
 
-    private Found classify(DeltaReassembler.Reassembly r, String source, Pending p, ScanReport.Match match) throws IOException {
+    /** Classifies every rebuilt delta, settling blocks two of them claim by where their grain tables are. */
+    private void classifyAll() throws IOException {
+      it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap claims = new it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap();
+      List<LongOpenHashSet> tableBlocks = new ArrayList<>();
+      for (Built b : built) {
+        LongOpenHashSet mine = new LongOpenHashSet();
+        for (int i = 0; i < b.r().file().fileBlocks(); i++) {
+          if (b.r().file().isPlaced(i)) {
+            claims.addTo(b.r().file().deviceBlock(i), 1);
+          }
+        }
+        for (int i = 0; i < b.r().gd().length; i++) {
+          if (b.r().gts()[i] != null) {
+            long first = Integer.toUnsignedLong(b.r().gd()[i]) * 512 / view.blockSize();
+            long last = (Integer.toUnsignedLong(b.r().gd()[i]) * 512 + 16383) / view.blockSize();
+            for (long fb = first; fb <= last; fb++) {
+              if (b.r().file().isPlaced((int) fb)) {
+                mine.add(b.r().file().deviceBlock((int) fb));
+              }
+            }
+          }
+        }
+        tableBlocks.add(mine);
+      }
+      for (int k = 0; k < built.size(); k++) {
+        int self = k;
+        GrainClassifier.SharedBlocks shared = block -> {
+          if (claims.get(block) < 2) {
+            return -1;
+          }
+          if (tableBlocks.get(self).contains(block)) {
+            return GrainClassifier.INTACT;
+          }
+          for (int o = 0; o < tableBlocks.size(); o++) {
+            if (o != self && tableBlocks.get(o).contains(block)) {
+              return GrainClassifier.OVERWRITTEN;
+            }
+          }
+          return GrainClassifier.MISSING;
+        };
+        accepted.add(classify(built.get(k), claims.size() == 0 ? GrainClassifier.SharedBlocks.NONE : shared));
+      }
+    }
+
+    private Found classify(Built b, GrainClassifier.SharedBlocks shared) throws IOException {
+      DeltaReassembler.Reassembly r = b.r();
+      String source = b.source();
+      Pending p = b.p();
+      ScanReport.Match match = b.match();
       List<Finding> findings = new ArrayList<>(r.findings());
       OwnershipIndex owners = OwnershipIndex.build(view.volume(), GrainClassifier.reallocated(view, r.file()), findings);
-      GrainClassifier.Result g = GrainClassifier.classify(view, r, owners, findings);
+      GrainClassifier.Result g = GrainClassifier.classify(view, r, owners, shared, findings);
       var h = r.header();
       ScanReport.Candidate c = new ScanReport.Candidate("", "vmfsSparse", source, p.headerOffset(), h.numSectors(), h.grainSize(),
           h.freeSector(), g.grainsUsed(), r.file().fileBlocks(), r.file().found(), r.maps(), g.counts()[GrainClassifier.INTACT],
@@ -233,6 +299,8 @@ public final class RecoveryScan {
     }
 
   }
+
+  private record Built(DeltaReassembler.Reassembly r, String source, Pending p, ScanReport.Match match) {}
 
   private record Pending(DeltaHeader header, long headerOffset, DeltaReassembler.Source source, FreeMapScanner.FreeMap firstMap,
       List<FreeMapScanner.FreeMap> orderedMaps, int[] directAddresses, long headerBlock) {}

@@ -23,6 +23,10 @@ final class VolumeView {
   private final long blocksOnDevice;
 
   VolumeView(Volume volume) throws IOException {
+    this(volume, volume.device().size());
+  }
+
+  VolumeView(Volume volume, long physicalBytes) throws IOException {
     this.volume = volume;
     this.geometry = volume.geometry();
     this.freeBlocks = volume.freeBits(ResourceKind.FILE_BLOCK);
@@ -32,7 +36,7 @@ final class VolumeView {
       }
     }
     this.firstDataBlock = geometry.fdcBaseBlock();
-    long deviceBytes = volume.device().size() - Geometry.deviceOffset(0);
+    long deviceBytes = physicalBytes - Geometry.deviceOffset(0);
     this.blocksOnDevice = Math.max(0, Math.min(geometry.numBlocks(), deviceBytes / geometry.blockSize()));
   }
 

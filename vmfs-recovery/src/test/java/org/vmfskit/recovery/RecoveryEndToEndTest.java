@@ -39,7 +39,7 @@ class RecoveryEndToEndTest {
     Path image = image(4L << 30);
     RevertFixture.Vm vm;
     try (Vmfs vmfs = Vmfs.open(FileChannelBlockDevice.openWritable(image))) {
-      vm = RevertFixture.build(vmfs, dir, "big", 4L << 30, 11, 4400, 256 << 10, 64, 3);
+      vm = RevertFixture.build(vmfs, dir, "big", 4L << 30, 11, 5600, 256 << 10, 64, 3);
     }
     RecoveryReport report = recover(image, RecoveryWriter.FlatFormat.FLAT);
     ScanReport.Candidate c = only(report, "big");
