@@ -16,11 +16,13 @@ final class DeltaFile {
   private final VolumeView view;
   private final long[] deviceBlock;
   private final boolean[] tbz;
+  private final boolean[] unverified;
 
   DeltaFile(VolumeView view, int fileBlocks) {
     this.view = view;
     this.deviceBlock = new long[fileBlocks];
     this.tbz = new boolean[fileBlocks];
+    this.unverified = new boolean[fileBlocks];
     Arrays.fill(deviceBlock, -1);
   }
 
@@ -38,6 +40,23 @@ final class DeltaFile {
 
   boolean tbz(int fileBlock) {
     return tbz[fileBlock];
+  }
+
+  /** Marks a placed block whose position rests on run contiguity alone, with no grain table in or after it to confirm it. */
+  void markUnverified(int fileBlock) {
+    unverified[fileBlock] = true;
+  }
+
+  boolean isUnverified(int fileBlock) {
+    return unverified[fileBlock];
+  }
+
+  long unverifiedCount() {
+    long n = 0;
+    for (boolean u : unverified) {
+      n += u ? 1 : 0;
+    }
+    return n;
   }
 
   boolean isPlaced(int fileBlock) {
@@ -71,6 +90,7 @@ final class DeltaFile {
     for (int i = first; i < Math.min(deviceBlock.length, first + count); i++) {
       deviceBlock[i] = -1;
       tbz[i] = false;
+      unverified[i] = false;
     }
   }
 

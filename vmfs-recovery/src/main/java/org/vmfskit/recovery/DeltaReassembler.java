@@ -97,6 +97,7 @@ final class DeltaReassembler {
       placeMaps(file, gd, checker, pool, claimed, maps, findings);
     } else if (source == Source.CARVED) {
       placeRuns(file, gd, checker, headerBlock, findings);
+      markUnverified(file, gd, checker, findings);
     }
     int[][] gts = readGts(file, gd, checker, findings);
     return new Decoded.Ok<>(new Reassembly(header, file, gd, gts, List.copyOf(maps), findings), findings);
@@ -221,6 +222,47 @@ final class DeltaReassembler {
         findings.add(Finding.error(-1, "file blocks " + start + "-" + (start + count - 1) + " not found within "
             + options.carveWindowBlocks() + " blocks of the previous run"));
       }
+    }
+  }
+
+  /**
+   * In each carved run, only blocks up to the last one holding a valid grain table are confirmed:
+   * a 16 MiB growth step may have been split by fragmentation, so later blocks are marked
+   * unverified and their grains reported as suspect.
+   */
+  private void markUnverified(DeltaFile file, int[] gd, GtChecker checker, List<Finding> findings) throws IOException {
+    int run = (int) runBlocks();
+    boolean[] confirmed = new boolean[file.fileBlocks()];
+    confirmed[0] = file.isPlaced(0);
+    for (int i = 0; i < gd.length; i++) {
+      if (gd[i] <= 0) {
+        continue;
+      }
+      long sector = Integer.toUnsignedLong(gd[i]);
+      int[] gt = checker.read(file, sector);
+      if (gt != null && checker.freeNow(file, sector) && checker.check(gt, sector) == null) {
+        confirmed[(int) ((sector * 512 + CowdHeader.GT_ENTRIES * 4 - 1) / blockSize)] = true;
+      }
+    }
+    long count = 0;
+    for (int start = 0; start < file.fileBlocks(); start += run) {
+      int end = Math.min(file.fileBlocks(), start + run);
+      int last = -1;
+      for (int b = start; b < end; b++) {
+        if (confirmed[b]) {
+          last = b;
+        }
+      }
+      for (int b = Math.max(last + 1, start); b < end; b++) {
+        if (file.isPlaced(b)) {
+          file.markUnverified(b);
+          count++;
+        }
+      }
+    }
+    if (count > 0) {
+      findings.add(Finding.warning(-1, count + " carved block(s) lie after the last grain table of their run, so their position rests"
+          + " on the run being contiguous: their grains are reported suspect"));
     }
   }
 

@@ -90,8 +90,8 @@ final class GrainClassifier {
       }
     }
     if (counts[SUSPECT] > 0) {
-      findings.add(Finding.warning(-1, counts[SUSPECT] + " grain(s) lie in blocks handed to another file that has not written them yet:"
-          + " kept, but suspect"));
+      findings.add(Finding.warning(-1, counts[SUSPECT] + " grain(s) are suspect (their block was handed to another file that has not"
+          + " written it yet, or its carved position is unverified): kept"));
     }
     if (shared != SharedBlocks.NONE) {
       long conflicts = 0;
@@ -128,7 +128,8 @@ final class GrainClassifier {
     long block = file.deviceBlock((int) fileBlock);
     if (view.isFree(block)) {
       int verdict = shared.stateOf(block);
-      return verdict < 0 ? INTACT : (byte) verdict;
+      byte state = verdict < 0 ? INTACT : (byte) verdict;
+      return state == INTACT && file.isUnverified((int) fileBlock) ? SUSPECT : state;
     }
     return owners.unwrittenByNewOwner(block) ? SUSPECT : OVERWRITTEN;
   }

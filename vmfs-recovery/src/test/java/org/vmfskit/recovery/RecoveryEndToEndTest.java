@@ -110,10 +110,15 @@ class RecoveryEndToEndTest {
     return found.getFirst();
   }
 
-  /** Compares sector by sector; differing sectors must be exactly the overwritten grains plus (a subset of) lost spans. */
+  /**
+   * Compares sector by sector: every overwritten grain differs, and every differing sector is
+   * reported (overwritten, missing, or suspect: kept although its block was reused or its carved
+   * position could not be confirmed).
+   */
   static void assertMatchesExceptReported(RevertFixture.Vm vm, ScanReport.Candidate c, Path flat) throws IOException {
     LongOpenHashSet overwritten = sectors(c.overwrittenRanges());
     LongOpenHashSet missing = sectors(c.missingRanges());
+    missing.addAll(sectors(c.suspectRanges()));
     LongOpenHashSet differing = new LongOpenHashSet();
     try (FileChannel expected = FileChannel.open(vm.expectedRaw()); FileChannel actual = FileChannel.open(flat, StandardOpenOption.READ)) {
       ByteBuffer e = ByteBuffer.allocate(1 << 20);
@@ -134,7 +139,7 @@ class RecoveryEndToEndTest {
       }
     }
     for (long s : differing) {
-      assertThat(overwritten.contains(s) || missing.contains(s)).as("sector %s differs but is not reported", s).isTrue();
+      assertThat(overwritten.contains(s) || missing.contains(s)).as("sector %s differs but is not reported in %s / %s", s, c, vm.layout()).isTrue();
     }
     for (long s : overwritten) {
       assertThat(differing.contains(s)).as("sector %s reported overwritten but equal", s).isTrue();

@@ -74,12 +74,6 @@ final class RevertFixture {
         layout.append(' ').append(org.vmfskit.fs.format.BlockAddress.typeOf(a) == 1 ? String.valueOf(org.vmfskit.fs.format.FileBlockAddr.blockOf(a)) : "pb");
       }
     }
-    layout.append(" ext16: ").append(vmfs.openFile(dir + "/" + name + "-000001-delta.vmdk").extents(33896L * 512, 512));
-    {
-      java.nio.ByteBuffer gtb = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-      vmfs.openFile(dir + "/" + name + "-000001-delta.vmdk").readFully(33896L * 512, gtb);
-      layout.append(" gt: ").append(java.util.HexFormat.of().formatHex(gtb.array()));
-    }
     layout.append(" other:");
     for (int a : other.descriptor().addresses()) {
       if (a != 0) {
