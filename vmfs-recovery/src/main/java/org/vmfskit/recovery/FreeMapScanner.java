@@ -152,8 +152,8 @@ final class FreeMapScanner {
       if (why != null) {
         bad++;
         clean[i] = 0;
-        if (firstBad == null) {
-          firstBad = "entry " + i + ": " + why;
+        if (bad <= 3) {
+          firstBad = (firstBad == null ? "" : firstBad + "; ") + "entry " + i + ": " + why;
         }
       }
     }

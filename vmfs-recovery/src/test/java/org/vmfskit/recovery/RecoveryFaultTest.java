@@ -66,7 +66,9 @@ class RecoveryFaultTest {
     int header = FileBlockAddr.rawOf((int) headerBlock(), false);
     int outside = FileBlockAddr.rawOf(FileBlockAddr.MAX_BLOCK, false);
     int metadata = FileBlockAddr.rawOf(1, false);
-    putInts(freeMapOffset, header, outside, metadata, header, 0x12345673);
+    int h = (int) headerBlock();
+    putInts(freeMapOffset, header, FileBlockAddr.rawOf(h + 1, false), FileBlockAddr.rawOf(h + 2, false), FileBlockAddr.rawOf(h + 3, false),
+        FileBlockAddr.rawOf(h + 4, false), outside, metadata, header);
     ScanReport report = scan(device);
     List<String> messages = all(report);
     assertThat(messages).anyMatch(m -> m.contains("outside the volume"));
