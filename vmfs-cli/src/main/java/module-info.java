@@ -5,6 +5,7 @@ module org.vmfskit.cli {
   requires org.apache.commons.cli;
   requires com.fasterxml.jackson.databind;
   requires org.cryptomator.integrations.api;
+  requires me.tongfei.progressbar;
 
   opens org.vmfskit.cli to com.fasterxml.jackson.databind;
 }

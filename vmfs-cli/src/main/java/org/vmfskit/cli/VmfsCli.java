@@ -61,6 +61,9 @@ public final class VmfsCli {
     for (Command command : SnapshotCommands.all()) {
       commands.put(command.name(), command);
     }
+    for (Command command : RecoveryCommands.all()) {
+      commands.put(command.name(), command);
+    }
   }
 
   /** Runs one command and returns its exit status. */

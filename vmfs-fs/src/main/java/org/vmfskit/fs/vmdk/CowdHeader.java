@@ -49,7 +49,7 @@ import org.vmfskit.fs.format.UnsupportedFormatException;
  * @param savedGeneration saved generation
  * @param uncleanShutdown dirty flag
  */
-record CowdHeader(
+public record CowdHeader(
     long version,
     long flags,
     long numSectors,
@@ -65,10 +65,12 @@ record CowdHeader(
     long savedGeneration,
     long uncleanShutdown) {
 
-  static final int SIZE = 2048;
-  static final int MAGIC = 0x44574F43;
+  /** Header size in bytes. */
+  public static final int SIZE = 2048;
+  /** "COWD" read as a little-endian u32. */
+  public static final int MAGIC = 0x44574F43;
   /** Entries per grain table (hard-coded by qemu and libvmdk). */
-  static final int GT_ENTRIES = 4096;
+  public static final int GT_ENTRIES = 4096;
   /** Largest grain qemu accepts, in sectors. */
   static final long MAX_GRAIN_SECTORS = 0x200000;
 
@@ -91,7 +93,7 @@ record CowdHeader(
   static final int OFF_FREE_SECTOR_FIELD = OFF_FREE_SECTOR;
 
   /** Checks field widths and text lengths. */
-  CowdHeader {
+  public CowdHeader {
     for (long v : new long[] {version, flags, numSectors, grainSize, gdOffset, numGdEntries, freeSector,
         parentGeneration, generation, savedGeneration, uncleanShutdown}) {
       checkArgument(v >= 0 && v <= 0xFFFFFFFFL, "COWD field %s is not a u32", v);
@@ -109,7 +111,7 @@ record CowdHeader(
   }
 
   /** Returns the sectors the grain directory takes, padded to whole sectors. */
-  long gdSectors() {
+  public long gdSectors() {
     return Math.ceilDiv(numGdEntries * 4, 512);
   }
 
@@ -120,7 +122,7 @@ record CowdHeader(
   }
 
   /** Decodes and checks a header; {@code src} is little-endian and holds {@link #SIZE} bytes. */
-  static CowdHeader decode(ByteBuffer src, long fileOffset)
+  public static CowdHeader decode(ByteBuffer src, long fileOffset)
       throws CorruptStructureException, UnsupportedFormatException {
     int magic = LittleEndian.raw32(src, OFF_MAGIC);
     if (magic != MAGIC) {

@@ -31,7 +31,7 @@ import org.vmfskit.fs.format.UnsupportedFormatException;
  * </pre>
  * The volatile header ({@link Volatile}) is 512 bytes at {@code volatileHeaderOffset}.
  */
-record SeSparseHeader(
+public record SeSparseHeader(
     long capacity,
     long volatileHeaderOffset, long volatileHeaderSize,
     long journalHeaderOffset, long journalHeaderSize,
@@ -42,8 +42,10 @@ record SeSparseHeader(
     long backmapOffset, long backmapSize,
     long grainsOffset, long grainsSize) {
 
-  static final int SIZE = 512;
-  static final long MAGIC = 0xCAFEBABEL;
+  /** Constant-header size in bytes. */
+  public static final int SIZE = 512;
+  /** Constant-header magic. */
+  public static final long MAGIC = 0xCAFEBABEL;
   static final long VERSION = 0x0000000200000001L;
   static final long GRAIN_SECTORS = 8;
   static final long GT_SECTORS = 64;
@@ -125,7 +127,7 @@ record SeSparseHeader(
   }
 
   /** Decodes the constant header with every check qemu makes. */
-  static SeSparseHeader decode(ByteBuffer src, long fileOffset)
+  public static SeSparseHeader decode(ByteBuffer src, long fileOffset)
       throws CorruptStructureException, UnsupportedFormatException {
     long magic = LittleEndian.u64(src, OFF_MAGIC);
     if (magic != MAGIC) {
