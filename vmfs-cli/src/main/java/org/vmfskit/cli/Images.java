@@ -32,6 +32,23 @@ final class Images {
     return openVolume(device);
   }
 
+  /** Returns the image itself, or for a {@code .gz} image its expanded read-only working copy. */
+  static Path uncompressed(Path image) throws IOException {
+    checkExists(image);
+    return CompressedImages.isCompressed(image) ? CompressedImages.expand(image) : image;
+  }
+
+  /**
+   * Names an image for reports: a compressed one with its own SHA-256 and the working copy that
+   * was read.
+   */
+  static String describe(Path image) throws IOException {
+    if (!CompressedImages.isCompressed(image)) {
+      return image.toString();
+    }
+    return image + " (gzip, SHA-256 " + CompressedImages.sha256(image) + "; read through its expanded copy " + CompressedImages.expand(image) + ")";
+  }
+
   /** Opens {@code image} for changes, refusing when another process holds it. */
   static Vmfs openWritable(Path image) throws IOException {
     checkExists(image);

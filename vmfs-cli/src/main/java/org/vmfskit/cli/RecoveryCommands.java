@@ -44,8 +44,8 @@ final class RecoveryCommands {
 
     public int execute(CommandLine line, CliContext context) throws IOException {
       Path image = VolumeCommands.image(line);
-      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(image)) {
-        ScanReport report = RecoveryScan.scan(device, image.toString(), scanOptions(line)).report();
+      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(Images.uncompressed(image))) {
+        ScanReport report = RecoveryScan.scan(device, Images.describe(image), scanOptions(line)).report();
         context.out().print(line.hasOption("json") ? RecoveryReport.toJson(report) + "\n" : RecoveryReport.describe(report));
       }
       return VmfsCli.OK;
@@ -88,9 +88,14 @@ final class RecoveryCommands {
         throw new UsageException("--out must not contain the image");
       }
       RecoveryReport report;
-      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(image);
+      String compressedBefore = CompressedImages.isCompressed(image) ? CompressedImages.sha256(image) : null;
+      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(Images.uncompressed(image));
           Bars bars = new Bars(context)) {
-        report = RecoveryWriter.recover(device, image.toString(), out, line.getOptionValue("candidate"), format, scanOptions(line), bars);
+        report = RecoveryWriter.recover(device, Images.describe(image), out, line.getOptionValue("candidate"), format, scanOptions(line), bars);
+      }
+      if (compressedBefore != null && !compressedBefore.equals(CompressedImages.sha256(image))) {
+        context.err().println("vmfs: " + image + ": the compressed image's SHA-256 changed during recovery");
+        return VmfsCli.ERROR;
       }
       context.out().print(line.hasOption("json") ? report.toJson() + "\n" : report.toText());
       if (!report.imageUnchanged()) {
