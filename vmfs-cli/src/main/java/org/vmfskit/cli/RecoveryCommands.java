@@ -4,10 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.vmfskit.fs.device.FileChannelBlockDevice;
@@ -90,7 +86,7 @@ final class RecoveryCommands {
       RecoveryReport report;
       String compressedBefore = CompressedImages.isCompressed(image) ? CompressedImages.sha256(image) : null;
       try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(Images.uncompressed(image));
-          Bars bars = new Bars(context)) {
+          ProgressBars bars = new ProgressBars(context)) {
         report = RecoveryWriter.recover(device, Images.describe(image), out, line.getOptionValue("candidate"), format, scanOptions(line), bars);
       }
       if (compressedBefore != null && !compressedBefore.equals(CompressedImages.sha256(image))) {
@@ -103,39 +99,6 @@ final class RecoveryCommands {
         return VmfsCli.ERROR;
       }
       return report.recovered().isEmpty() ? VmfsCli.ERROR : VmfsCli.OK;
-    }
-  }
-
-  /** One progress bar per phase on stderr, only when stderr is a terminal and --quiet is absent. */
-  private static final class Bars implements RecoveryWriter.Progress, AutoCloseable {
-    private final CliContext context;
-    private ProgressBar bar;
-    private String phase;
-
-    Bars(CliContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void update(String newPhase, long done, long total) {
-      if (!context.interactive()) {
-        return;
-      }
-      if (!newPhase.equals(phase)) {
-        close();
-        phase = newPhase;
-        bar = new ProgressBarBuilder().setTaskName(newPhase).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-            .setConsumer(new ConsoleProgressBarConsumer(context.err())).build();
-      }
-      bar.stepTo(done);
-    }
-
-    @Override
-    public void close() {
-      if (bar != null) {
-        bar.close();
-        bar = null;
-      }
     }
   }
 }

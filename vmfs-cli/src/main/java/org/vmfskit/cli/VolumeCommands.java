@@ -236,10 +236,12 @@ final class VolumeCommands {
   /** {@code vmfs put IMAGE LOCALFILE PATH [--force]}. */
   static final class Put implements Command {
     public String name() { return "put"; }
-    public String synopsis() { return "IMAGE LOCALFILE PATH [--force]"; }
+    public String synopsis() { return "IMAGE LOCALFILE PATH [--force] [--quiet]"; }
     public String summary() { return "copy a host file into the datastore; all-zero blocks stay holes (thin)"; }
     public int[] arity() { return new int[] {3, 3}; }
-    public Options options() { return new Options().addOption(flag("f", "force", "replace an existing file")); }
+    public Options options() {
+      return new Options().addOption(flag("f", "force", "replace an existing file")).addOption(flag("q", "quiet", "no progress bar"));
+    }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
       Path local = Path.of(line.getArgs()[1]);
@@ -255,13 +257,15 @@ final class VolumeCommands {
           vmfs.delete(path);
         }
         VmfsFile file = vmfs.createFile(path);
-        copyIn(in, file, vmfs.volume().geometry().blockSize());
+        try (ProgressBars bars = new ProgressBars(context)) {
+          copyIn(in, file, vmfs.volume().geometry().blockSize(), bars);
+        }
       }
       return VmfsCli.OK;
     }
 
     /** Copies {@code in} into {@code file}, skipping block-aligned all-zero runs so they stay holes. */
-    static void copyIn(FileChannel in, VmfsFile file, long blockSize) throws IOException {
+    static void copyIn(FileChannel in, VmfsFile file, long blockSize, ProgressBars bars) throws IOException {
       long size = in.size();
       ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
       for (long pos = 0; pos < size; ) {
@@ -274,6 +278,7 @@ final class VolumeCommands {
         buffer.flip();
         writeNonZero(file, pos, buffer, (int) blockSize);
         pos += buffer.limit();
+        bars.update("put", pos, size);
       }
       file.truncate(size);
     }
@@ -314,10 +319,12 @@ final class VolumeCommands {
   /** {@code vmfs get IMAGE PATH LOCALFILE [--force]}. */
   static final class Get implements Command {
     public String name() { return "get"; }
-    public String synopsis() { return "IMAGE PATH LOCALFILE [--force]"; }
+    public String synopsis() { return "IMAGE PATH LOCALFILE [--force] [--quiet]"; }
     public String summary() { return "copy a file out of the datastore; holes stay holes in LOCALFILE"; }
     public int[] arity() { return new int[] {3, 3}; }
-    public Options options() { return new Options().addOption(flag("f", "force", "overwrite LOCALFILE if it exists")); }
+    public Options options() {
+      return new Options().addOption(flag("f", "force", "overwrite LOCALFILE if it exists")).addOption(flag("q", "quiet", "no progress bar"));
+    }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
       Path local = Path.of(line.getArgs()[2]);
@@ -332,7 +339,13 @@ final class VolumeCommands {
         long size = file.size();
         try (FileChannel out = FileChannel.open(local, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.SPARSE)) {
-          file.copyTo(0, size, out, 0);
+          try (ProgressBars bars = new ProgressBars(context)) {
+            long step = 256L << 20;
+            for (long pos = 0; pos < size; pos += step) {
+              file.copyTo(pos, Math.min(step, size - pos), out, pos);
+              bars.update("get", Math.min(size, pos + step), size);
+            }
+          }
           if (out.size() < size) {
             out.write(ByteBuffer.allocate(1), size - 1);
           }
