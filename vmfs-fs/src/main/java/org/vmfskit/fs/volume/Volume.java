@@ -428,6 +428,28 @@ public final class Volume implements AutoCloseable {
     }
   }
 
+  /**
+   * Rewrites every cluster header of {@code kind} from the bitmap bits (repair of wrong free
+   * counts, totals or hints); the bits themselves are kept as they are. Returns the clusters
+   * written. The caller holds the write lock.
+   */
+  public long rewriteClusterHeaders(ResourceKind kind) throws IOException {
+    if (device.isReadOnly()) {
+      throw new org.vmfskit.fs.device.ReadOnlyDeviceException(device.name());
+    }
+    ResourceBitmap bitmap = bitmap(kind);
+    long clusters = resources.get(kind).header().numClusters();
+    for (long c = 0; c < clusters; c++) {
+      bitmap.writeCluster(device, c);
+    }
+    return clusters;
+  }
+
+  /** Marks resource {@code index} of {@code kind} used, written at the next commit (repair). */
+  public void markUsed(ResourceKind kind, long index) throws IOException {
+    bitmap(kind).markUsed(index);
+  }
+
   /** Trims caches after a commit. */
   public void afterCommit() {
     while (pbCache.size() > PB_CACHE_ENTRIES) {
