@@ -45,6 +45,9 @@ public final class Volume implements AutoCloseable {
   private final Int2ObjectOpenHashMap<FileDescriptor> fdCache = new Int2ObjectOpenHashMap<>();
   private final Int2ObjectLinkedOpenHashMap<int[]> pbCache = new Int2ObjectLinkedOpenHashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  // Readers share the read lock but all fill the FD and MAP caches (fastutil maps, not thread
+  // safe, and getAndMoveToLast changes the map even on a hit), so cache access takes this monitor.
+  private final Object cacheMonitor = new Object();
   private long allocationCursor;
 
   private Volume(BlockDevice device, LvmHeader lvm, FsDescriptor fs, Geometry geometry, Map<ResourceKind, ResourceFile> resources) {
@@ -194,7 +197,10 @@ public final class Volume implements AutoCloseable {
 
   /** Reads and checks the live FD at {@code address}. */
   public FileDescriptor readFd(FileDescriptorAddr address) throws IOException {
-    FileDescriptor cached = fdCache.get(address.raw());
+    FileDescriptor cached;
+    synchronized (cacheMonitor) {
+      cached = fdCache.get(address.raw());
+    }
     if (cached != null) {
       return cached;
     }
@@ -204,10 +210,12 @@ public final class Volume implements AutoCloseable {
     if (!fd.isLive()) {
       throw Corrupt.defect("FileDescriptor", offset + 0x208, "nlink", "file descriptor is not in use", "nlink above 0", 0);
     }
-    if (fdCache.size() > 65536) {
-      fdCache.clear();
+    synchronized (cacheMonitor) {
+      if (fdCache.size() > 65536) {
+        fdCache.clear();
+      }
+      fdCache.put(address.raw(), fd);
     }
-    fdCache.put(address.raw(), fd);
     return fd;
   }
 
@@ -223,10 +231,12 @@ public final class Volume implements AutoCloseable {
     ByteBuffer raw = ByteBuffer.allocate(FileDescriptor.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     fd.encode(raw, 0);
     txn.write(fdDeviceOffset(address), raw);
-    if (fd.isLive()) {
-      fdCache.put(address.raw(), fd);
-    } else {
-      fdCache.remove(address.raw());
+    synchronized (cacheMonitor) {
+      if (fd.isLive()) {
+        fdCache.put(address.raw(), fd);
+      } else {
+        fdCache.remove(address.raw());
+      }
     }
   }
 
@@ -257,14 +267,19 @@ public final class Volume implements AutoCloseable {
    */
   public int[] readPointerBlock(int raw, String structure, long referrerOffset) throws IOException {
     int key = raw & ~0x38;
-    int[] cached = pbCache.getAndMoveToLast(key);
+    int[] cached;
+    synchronized (cacheMonitor) {
+      cached = pbCache.getAndMoveToLast(key);
+    }
     if (cached != null) {
       return cached;
     }
     long offset = pointerBlockDeviceOffset(raw, structure, referrerOffset);
     ByteBuffer buffer = ResourceFile.read(device, offset, geometry.addressesPerMap() * 4, "PointerBlock " + Corrupt.hex(raw & 0xFFFFFFFFL));
     int[] entries = PointerBlock.decodeRaw(buffer, geometry.addressesPerMap());
-    pbCache.putAndMoveToLast(key, entries);
+    synchronized (cacheMonitor) {
+      pbCache.putAndMoveToLast(key, entries);
+    }
     return entries;
   }
 
@@ -274,7 +289,9 @@ public final class Volume implements AutoCloseable {
     ByteBuffer buffer = ByteBuffer.allocate(entries.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     PointerBlock.encodeRaw(entries, buffer);
     txn.write(pointerBlockDeviceOffset(raw, "PointerBlock", -1), buffer);
-    pbCache.putAndMoveToLast(raw & ~0x38, entries.clone());
+    synchronized (cacheMonitor) {
+      pbCache.putAndMoveToLast(raw & ~0x38, entries.clone());
+    }
   }
 
   /** Returns the image offset of the sub-block at raw address {@code raw}. */
@@ -417,13 +434,15 @@ public final class Volume implements AutoCloseable {
     for (int i = 0; i < indices.size(); i++) {
       bitmap.markFree(indices.getLong(i));
     }
-    if (kind == ResourceKind.POINTER_BLOCK) {
-      // Freed MAPs keep their contents on disk (recovery depends on it); only the cache forgets.
-      pbCache.clear();
-    }
-    if (kind == ResourceKind.FILE_DESCRIPTOR) {
-      for (int i = 0; i < indices.size(); i++) {
-        fdCache.remove(fdAddressOf(indices.getLong(i)).raw());
+    synchronized (cacheMonitor) {
+      if (kind == ResourceKind.POINTER_BLOCK) {
+        // Freed MAPs keep their contents on disk (recovery depends on it); only the cache forgets.
+        pbCache.clear();
+      }
+      if (kind == ResourceKind.FILE_DESCRIPTOR) {
+        for (int i = 0; i < indices.size(); i++) {
+          fdCache.remove(fdAddressOf(indices.getLong(i)).raw());
+        }
       }
     }
   }
@@ -452,15 +471,19 @@ public final class Volume implements AutoCloseable {
 
   /** Trims caches after a commit. */
   public void afterCommit() {
-    while (pbCache.size() > PB_CACHE_ENTRIES) {
-      pbCache.removeFirst();
+    synchronized (cacheMonitor) {
+      while (pbCache.size() > PB_CACHE_ENTRIES) {
+        pbCache.removeFirst();
+      }
     }
   }
 
   /** Forgets every cached FD and pointer block (after another writer may have changed them). */
   public void clearCaches() {
-    fdCache.clear();
-    pbCache.clear();
+    synchronized (cacheMonitor) {
+      fdCache.clear();
+      pbCache.clear();
+    }
   }
 
   /** Returns a summary of the volume for {@code info}. */
