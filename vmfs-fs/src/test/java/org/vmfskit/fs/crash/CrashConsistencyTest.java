@@ -42,6 +42,8 @@ class CrashConsistencyTest {
   static final List<Map<String, Workload.Node>> MODELS = new ArrayList<>();
   static long totalWrites;
   static long mkfsWrites;
+  /** Write indices (1-based) whose range crosses a 512-byte boundary: the only ones a tear changes. */
+  static final java.util.BitSet TEARABLE = new java.util.BitSet();
 
   @BeforeAll
   static void countWrites() throws IOException {
@@ -52,7 +54,7 @@ class CrashConsistencyTest {
       op.apply(model);
       MODELS.add(new TreeMap<>(model));
     }
-    FaultInjectingBlockDevice counting = new FaultInjectingBlockDevice(device());
+    FaultInjectingBlockDevice counting = new FaultInjectingBlockDevice(new Recording(device()));
     try (Vmfs fs = Workload.format(counting)) {
       mkfsWrites = counting.writes();
       for (Workload.Op op : OPS) {
@@ -62,6 +64,48 @@ class CrashConsistencyTest {
       assertThat(VolumeChecker.check(fs).problems()).isEmpty();
       totalWrites = counting.writes();
     }
+  }
+
+  /** Notes, per write, whether it crosses a sector boundary. */
+  private static final class Recording implements org.vmfskit.fs.device.BlockDevice {
+    private final SparseMemoryBlockDevice delegate;
+    private long writes;
+
+    Recording(SparseMemoryBlockDevice delegate) {
+      this.delegate = delegate;
+    }
+
+    public long size() {
+      return delegate.size();
+    }
+
+    public void readFully(long offset, ByteBuffer dst) throws IOException {
+      delegate.readFully(offset, dst);
+    }
+
+    public void write(long offset, ByteBuffer src) throws IOException {
+      writes++;
+      if (Math.floorDiv(offset, 512) != Math.floorDiv(offset + src.remaining() - 1, 512)) {
+        TEARABLE.set((int) writes);
+      }
+      delegate.write(offset, src);
+    }
+
+    public boolean isReadOnly() {
+      return false;
+    }
+
+    public void flush() {}
+
+    public String name() {
+      return delegate.name();
+    }
+
+    public void resize(long newSize) throws IOException {
+      delegate.resize(newSize);
+    }
+
+    public void close() {}
   }
 
   static SparseMemoryBlockDevice device() {
@@ -196,6 +240,121 @@ class CrashConsistencyTest {
     }
   }
 
+  /** Image of the device at a cut, as fsck.vmfs needs a file: a sparse copy of its non-zero MiBs. */
+  static SparseMemoryBlockDevice cutImage(long cut) throws IOException {
+    SparseMemoryBlockDevice memory = device();
+    FaultInjectingBlockDevice faulty = new FaultInjectingBlockDevice(memory, cut, Mode.DROP, 0);
+    try {
+      Vmfs fs = Workload.format(faulty);
+      for (Workload.Op op : OPS) {
+        op.run(fs);
+      }
+    } catch (PowerCutException e) {
+      // expected
+    }
+    return memory;
+  }
+
+  @Test
+  void fsckVmfs_onASampleOfCutPoints_findsNoUndefinedOrphanedOrDirectoryErrors(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(org.vmfskit.fs.compat.ExternalTool.available("fsck.vmfs"), "fsck.vmfs not installed");
+    List<String> failures = new ArrayList<>();
+    List<String> lines = new ArrayList<>();
+    int samples = 0;
+    int windows = 0;
+    for (long cut = mkfsWrites + 1; cut <= totalWrites; cut += Math.max(1, (totalWrites - mkfsWrites) / 12)) {
+      SparseMemoryBlockDevice memory = cutImage(cut);
+      FsckResult raw = fsckVmfs(memory, tmp.resolve("cut.img"));
+      try (Vmfs fs = Vmfs.open(memory)) {
+        VolumeRepairer.repair(fs);
+      }
+      FsckResult repaired = fsckVmfs(memory, tmp.resolve("cut.img"));
+      samples++;
+      lines.add("cut " + cut + ": before repair " + raw + "; after repair " + repaired);
+      // The one window no ordering closes: a create's FD is written before the entry naming it
+      // (and a delete removes the entry before freeing the FD), so fsck.vmfs may see one unnamed
+      // live FD; vmfskit's checker calls it a leak and repair frees or reconnects it.
+      if (raw.undefined() != 0 || raw.directoryErrors() != 0 || raw.realOrphans() > 1 || raw.unallocated() > raw.residentFiles()
+          || repaired.undefined() != 0 || repaired.directoryErrors() != 0 || repaired.realOrphans() != 0 || repaired.lost() != 0
+          || repaired.unallocated() > repaired.residentFiles()) {
+        failures.add(lines.getLast());
+      }
+      if (raw.realOrphans() > 0) {
+        windows++;
+      }
+    }
+    Path dir = Path.of("target", "reliability");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("crash-fsck-vmfs.txt"), "samples=" + samples + "\nsamples_with_one_unnamed_live_fd_before_repair=" + windows + "\nfailures=" + failures.size() + "\n" + String.join("\n", lines) + "\n");
+    assertThat(failures).isEmpty();
+  }
+
+  /** fsck.vmfs counters, orphans that are live FDs, and the resident files that cause noise. */
+  record FsckResult(long unallocated, long lost, long undefined, long realOrphans, long directoryErrors, int residentFiles) {}
+
+  static FsckResult fsckVmfs(SparseMemoryBlockDevice memory, Path image) throws Exception {
+    try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+      byte[] zeros = new byte[chunk.capacity()];
+      for (long at = 0; at < memory.size(); at += chunk.capacity()) {
+        memory.readFully(at, chunk.clear());
+        if (!java.util.Arrays.equals(chunk.array(), zeros)) {
+          out.write(chunk.flip(), at);
+        }
+      }
+      if (out.size() < memory.size()) {
+        out.write(ByteBuffer.allocate(1), memory.size() - 1);
+      }
+    }
+    int residentFiles;
+    java.util.Set<Long> liveFds = new java.util.HashSet<>();
+    try (Vmfs fs = Vmfs.open(memory)) {
+      residentFiles = countResident(fs, "/");
+      var volume = fs.volume();
+      for (long i = 0; i < volume.fdCount(); i++) {
+        if (org.vmfskit.fs.format.FileDescriptor.isLiveSlot(volume.readFdSlot(volume.fdAddressOf(i)), 0)) {
+          liveFds.add(volume.fdAddressOf(i).raw() & 0xFFFFFFFFL);
+        }
+      }
+    }
+    var result = org.vmfskit.fs.compat.ExternalTool.run(120, "fsck.vmfs", image.toString());
+    Map<String, Long> counters = fsckCounters(result.stdout());
+    // fsck.vmfs also takes resident (ZLA 4305) content for block lists and then reports
+    // "Orphaned inode 0x00000000" and the like: count only orphans that are real live FDs.
+    long realOrphans = 0;
+    java.util.regex.Matcher orphan = java.util.regex.Pattern.compile("Orphaned inode 0x([0-9a-fA-F]+)").matcher(result.stdout());
+    while (orphan.find()) {
+      if (liveFds.contains(Long.parseLong(orphan.group(1), 16))) {
+        realOrphans++;
+      }
+    }
+    return new FsckResult(counters.get("Unallocated blocks"), counters.get("Lost blocks"), counters.get("Undefined inodes"), realOrphans,
+        counters.get("Directory errors"), residentFiles);
+  }
+
+  private static Map<String, Long> fsckCounters(String text) {
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(Unallocated blocks|Lost blocks|Undefined inodes|Orphaned inodes|Directory errors)\\s*:\\s*(\\d+)").matcher(text);
+    while (m.find()) {
+      out.put(m.group(1), Long.parseLong(m.group(2)));
+    }
+    assertThat(out).as("fsck.vmfs output:%n%s", text).hasSize(5);
+    return out;
+  }
+
+  private static int countResident(Vmfs fs, String dir) throws IOException {
+    int n = 0;
+    for (FileStat stat : fs.list(dir)) {
+      if (stat.isDirectory()) {
+        n += countResident(fs, Vmfs.join(dir, stat.name()));
+      } else if (stat.addressing() == org.vmfskit.fs.format.AddressingMode.RESIDENT && stat.size() > 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   @Test
   void everyCutPoint_leavesAVolumeThatOpensChecksAndRepairsClean() throws IOException {
     runAll(Mode.DROP, "crash-cuts.txt");
@@ -214,7 +373,12 @@ class CrashConsistencyTest {
     int survived = 0;
     int needingRepair = 0;
     int onlyLeaks = 0;
+    int tried = 0;
     for (long cut = 1; cut <= totalWrites; cut++) {
+      if (mode == Mode.TEAR && !TEARABLE.get((int) cut)) {
+        continue; // a write inside one sector cannot tear: the same as the DROP run's cut
+      }
+      tried++;
       Outcome o;
       try {
         o = replay(cut, mode);
@@ -250,7 +414,7 @@ class CrashConsistencyTest {
     report.append("operations=").append(OPS.size()).append('\n');
     report.append("writes_total=").append(totalWrites).append('\n');
     report.append("writes_mkfs=").append(mkfsWrites).append('\n');
-    report.append("cut_points_tried=").append(totalWrites).append('\n');
+    report.append("cut_points_tried=").append(tried).append('\n');
     report.append("cut_points_in_mkfs=").append(mkfsCuts).append(" (unopenable: ").append(mkfsUnopenable).append(")\n");
     report.append("cut_points_after_mkfs_survived=").append(survived).append('\n');
     report.append("cut_points_needing_repair=").append(needingRepair).append(" (only leaks: ").append(onlyLeaks).append(")\n");
