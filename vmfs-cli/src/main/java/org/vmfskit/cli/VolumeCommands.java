@@ -440,15 +440,37 @@ final class VolumeCommands {
     }
   }
 
-  /** {@code vmfs fsck IMAGE [--json]}. */
+  /** {@code vmfs fsck IMAGE [--json] [--repair]}. */
   static final class Fsck implements Command {
     public String name() { return "fsck"; }
-    public String synopsis() { return "IMAGE [--json]"; }
-    public String summary() { return "check the volume (read-only); exit 0 when clean, 1 with the list of problems"; }
+    public String synopsis() { return "IMAGE [--json] [--repair]"; }
+    public String summary() { return "check the volume (read-only unless --repair); exit 0 when clean, 1 with the list of problems"; }
     public int[] arity() { return new int[] {1, 1}; }
-    public Options options() { return new Options().addOption(json()); }
+    public Options options() {
+      return new Options().addOption(json())
+          .addOption(flag(null, "repair", "open the image writable and repair what is safe (leaks, counters, duplicate entries, "
+              + "link counts; unnamed files go to /lost+found), printing every change, then check again"));
+    }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
+      if (line.hasOption("repair")) {
+        try (Vmfs vmfs = Images.openWritable(image(line))) {
+          org.vmfskit.fs.check.VolumeRepairer.RepairReport repair = org.vmfskit.fs.check.VolumeRepairer.repair(vmfs);
+          if (!line.hasOption("json")) {
+            for (Problem problem : repair.before().problems()) {
+              context.out().println(problem);
+            }
+            for (String change : repair.changes()) {
+              context.out().println("repaired: " + change);
+            }
+          } else {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("problemsBefore", repair.before().problems());
+            json.put("changes", repair.changes());
+            context.out().println(Json.write(json));
+          }
+        }
+      }
       try (Vmfs vmfs = Images.openReadOnly(image(line))) {
         CheckReport report = VolumeChecker.check(vmfs);
         if (line.hasOption("json")) {

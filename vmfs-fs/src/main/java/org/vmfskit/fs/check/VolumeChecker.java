@@ -37,6 +37,8 @@ public final class VolumeChecker {
   private final BitSet usedSubBlocks = new BitSet();
   private final Int2IntOpenHashMap references = new Int2IntOpenHashMap();
   private final Int2IntOpenHashMap subdirectories = new Int2IntOpenHashMap();
+  private final BitSet liveDescriptors = new BitSet();
+  private IntOpenHashSet liveAddresses = new IntOpenHashSet();
   private long liveFiles;
 
   private VolumeChecker(Vmfs vmfs) {
@@ -46,6 +48,11 @@ public final class VolumeChecker {
 
   /** Checks the volume and returns what it found. */
   public static CheckReport check(Vmfs vmfs) throws IOException {
+    return analyze(vmfs).report();
+  }
+
+  /** Runs the checks and keeps what they saw, for the repairer. */
+  static VolumeChecker analyze(Vmfs vmfs) throws IOException {
     VolumeChecker checker = new VolumeChecker(vmfs);
     var lock = vmfs.volume().lock().readLock();
     lock.lock();
@@ -54,8 +61,36 @@ public final class VolumeChecker {
     } finally {
       lock.unlock();
     }
-    return new CheckReport(checker.problems, checker.liveFiles, checker.usedBlocks.cardinality(), checker.usedPointerBlocks.cardinality(),
-        checker.usedSubBlocks.cardinality());
+    return checker;
+  }
+
+  CheckReport report() {
+    return new CheckReport(problems, liveFiles, usedBlocks.cardinality(), usedPointerBlocks.cardinality(), usedSubBlocks.cardinality());
+  }
+
+  /** Returns the resources of {@code kind} that live FDs use (FDs: the live ones). */
+  BitSet used(ResourceKind kind) {
+    return switch (kind) {
+      case FILE_BLOCK -> usedBlocks;
+      case POINTER_BLOCK -> usedPointerBlocks;
+      case SUB_BLOCK -> usedSubBlocks;
+      case FILE_DESCRIPTOR -> liveDescriptors;
+    };
+  }
+
+  /** Returns how many directory entries name each live FD (raw address to count). */
+  Int2IntOpenHashMap references() {
+    return references;
+  }
+
+  /** Returns the number of subdirectories of each directory (raw address to count). */
+  Int2IntOpenHashMap subdirectories() {
+    return subdirectories;
+  }
+
+  /** Returns the raw addresses of the live FDs. */
+  IntOpenHashSet liveAddresses() {
+    return liveAddresses;
   }
 
   private void run() throws IOException {
@@ -65,6 +100,7 @@ public final class VolumeChecker {
       }
     }
     IntOpenHashSet live = scanDescriptors();
+    liveAddresses = live;
     walkTree(live);
     compareBitmap(ResourceKind.FILE_BLOCK, usedBlocks, "file block");
     compareBitmap(ResourceKind.POINTER_BLOCK, usedPointerBlocks, "pointer block");
@@ -98,6 +134,7 @@ public final class VolumeChecker {
       try {
         FileDescriptor fd = FileDescriptor.decode(slot, 0, offset, address.raw());
         live.add(address.raw());
+        liveDescriptors.set((int) index);
         liveFiles++;
         collect(address, fd, offset);
       } catch (VmfsFormatException e) {
@@ -220,6 +257,9 @@ public final class VolumeChecker {
         continue;
       }
       checkDots(dir, parent, entries);
+      if (vmfs.hasStaleTail(dir)) {
+        add(Problem.Kind.LOST, -1, "directory " + dir + ": its last slot repeats an earlier entry (left by an interrupted delete); the slot is leaked");
+      }
       for (DirEntry entry : entries) {
         if (entry.name().equals(".") || entry.name().equals("..")) {
           continue;
@@ -244,7 +284,10 @@ public final class VolumeChecker {
       FileDescriptorAddr address = FileDescriptorAddr.decodeFd(raw, "FD", -1);
       int count = references.get(raw);
       FileDescriptor fd = volume.readFd(address);
-      if (count == 0) {
+      if (count == 0 && !address.equals(FileDescriptorAddr.ROOT) && fd.type() != FileType.SYSTEM && VolumeRepairer.holdsNothing(vmfs, address, fd)) {
+        add(Problem.Kind.LOST, volume.fdDeviceOffset(address), "FD " + address + " (" + fd.type() + ", " + fd.size()
+            + " bytes) is live but no directory names it and it holds no data (an interrupted create): leaked");
+      } else if (count == 0) {
         add(Problem.Kind.ORPHANED_FD, volume.fdDeviceOffset(address), "FD " + address + " (" + fd.type() + ", " + fd.size() + " bytes) is live but no directory names it");
       } else if (fd.type() == FileType.DIRECTORY) {
         long expected = 2 + subdirectories.get(raw);

@@ -23,10 +23,38 @@ final class Directory {
 
   private final VmfsFile file;
   private final List<Slot> slots;
+  // A last slot repeating an earlier one is what a cut between the two steps of remove() leaves
+  // (the last entry copied into the gap, the directory not yet shrunk): it is not a second name.
+  private boolean staleTail;
 
   private Directory(VmfsFile file, List<Slot> slots) {
     this.file = file;
     this.slots = slots;
+    int last = slots.size() - 1;
+    if (last > 0 && slots.get(last).entry() != null) {
+      for (int i = 0; i < last && !staleTail; i++) {
+        staleTail = slots.get(last).entry().equals(slots.get(i).entry());
+      }
+    }
+  }
+
+  /** Returns whether the last slot is a stale copy of an earlier one (an interrupted remove). */
+  boolean hasStaleTail() {
+    return staleTail;
+  }
+
+  /** Shrinks away a stale last slot before any change, so the change starts from a compact directory. */
+  private void dropStaleTail() throws IOException {
+    if (staleTail) {
+      int last = slots.size() - 1;
+      slots.remove(last);
+      file.truncate((long) last * DirEntry.SIZE);
+      staleTail = false;
+    }
+  }
+
+  private int liveSlotCount() {
+    return staleTail ? slots.size() - 1 : slots.size();
   }
 
   /** Reads and checks every entry of {@code file}. */
@@ -82,7 +110,7 @@ final class Directory {
   /** Returns the live entries in on-disk order. */
   List<DirEntry> entries() {
     List<DirEntry> out = new ArrayList<>(slots.size());
-    for (Slot slot : slots) {
+    for (Slot slot : slots.subList(0, liveSlotCount())) {
       if (slot.entry() != null) {
         out.add(slot.entry());
       }
@@ -90,9 +118,19 @@ final class Directory {
     return out;
   }
 
+  /** Returns the number of slots, deleted ones included. */
+  int slotCount() {
+    return slots.size();
+  }
+
+  /** Returns slot {@code index}. */
+  Slot slot(int index) {
+    return slots.get(index);
+  }
+
   /** Returns the slot named {@code name}, or null. */
   Slot find(String name) {
-    for (Slot slot : slots) {
+    for (Slot slot : slots.subList(0, liveSlotCount())) {
       if (slot.entry() != null && slot.entry().name().equals(name)) {
         return slot;
       }
@@ -102,18 +140,27 @@ final class Directory {
 
   /** Appends {@code entry} at the end of the content. */
   void add(DirEntry entry) throws IOException {
+    dropStaleTail();
     file.write((long) slots.size() * DirEntry.SIZE, encode(entry));
     slots.add(new Slot(slots.size(), entry));
   }
 
   /** Rewrites slot {@code index} with {@code entry} (a rename in place). */
   void replace(int index, DirEntry entry) throws IOException {
+    if (index < slots.size() - 1) {
+      dropStaleTail();
+    }
     file.write((long) index * DirEntry.SIZE, encode(entry));
     slots.set(index, new Slot(index, entry));
   }
 
   /** Removes slot {@code index}, moving the last slot into the gap so the directory stays compact. */
   void remove(int index) throws IOException {
+    if (staleTail && index == slots.size() - 1) {
+      dropStaleTail();
+      return;
+    }
+    dropStaleTail();
     int last = slots.size() - 1;
     if (index != last) {
       Slot moved = slots.get(last);

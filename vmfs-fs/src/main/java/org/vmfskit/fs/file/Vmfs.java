@@ -429,6 +429,97 @@ public final class Vmfs implements Closeable {
     });
   }
 
+  // ---- repair (used by org.vmfskit.fs.check.VolumeRepairer) ----
+
+  /**
+   * Frees a live FD that no directory entry names, with its blocks, sub-blocks and MAPs, as the
+   * second half of a delete does. The caller has made sure nothing names it.
+   */
+  public void releaseUnnamed(FileDescriptorAddr address) throws IOException {
+    withWriteLock(() -> {
+      new VmfsFile(volume, address, "<" + address + ">").release();
+      return null;
+    });
+  }
+
+  /** Removes slot {@code slotIndex} of directory {@code directory}, keeping the directory compact. */
+  public void removeEntryAt(FileDescriptorAddr directory, int slotIndex) throws IOException {
+    withWriteLock(() -> {
+      directory(directory, "<" + directory + ">").remove(slotIndex);
+      return null;
+    });
+  }
+
+  /** Returns the raw entries of a directory with their slot indices (null entries: deleted slots). */
+  public List<DirEntry> slots(FileDescriptorAddr directory) throws IOException {
+    return withReadLock(() -> {
+      Directory dir = directory(directory, "<" + directory + ">");
+      List<DirEntry> out = new ArrayList<>();
+      for (int i = 0; i < dir.slotCount(); i++) {
+        out.add(dir.slot(i).entry());
+      }
+      return out;
+    });
+  }
+
+  /** Returns whether the last slot of a directory is a stale copy left by an interrupted remove. */
+  public boolean hasStaleTail(FileDescriptorAddr directory) throws IOException {
+    return withReadLock(() -> directory(directory, "<" + directory + ">").hasStaleTail());
+  }
+
+  /** Points the ".." entry of directory {@code directory} at {@code parent}. */
+  public void setParent(FileDescriptorAddr directory, FileDescriptorAddr parent) throws IOException {
+    withWriteLock(() -> {
+      Directory dir = directory(directory, "<" + directory + ">");
+      Directory.Slot dotdot = dir.find("..");
+      if (dotdot == null) {
+        throw new FileSystemException("<" + directory + ">", null, "directory has no \"..\" entry");
+      }
+      dir.replace(dotdot.index(), new DirEntry(FileType.DIRECTORY, parent.raw(), volume.readFd(parent).generation(), ".."));
+      return null;
+    });
+  }
+
+  /** Sets the link count of the FD at {@code address}. */
+  public void setLinkCount(FileDescriptorAddr address, long nlink) throws IOException {
+    Preconditions.checkArgument(nlink > 0, "link count %s", nlink);
+    withWriteLock(() -> {
+      FileDescriptor fd = volume.readFd(address);
+      MetadataTransaction txn = volume.begin();
+      volume.writeFd(txn, fd.withNlink(nlink));
+      txn.commit();
+      return null;
+    });
+  }
+
+  /**
+   * Adds an entry {@code name} for the live FD at {@code address} to the directory at
+   * {@code directoryPath} (reconnecting an unnamed FD, as e2fsck does into lost+found).
+   */
+  public void link(FileDescriptorAddr address, String directoryPath, String name) throws IOException {
+    withWriteLock(() -> {
+      Resolved r = existing(directoryPath, true);
+      FileDescriptorAddr dir = addressOf(r.entry());
+      Directory directory = directory(dir, directoryPath);
+      if (directory.find(name) != null) {
+        throw new FileAlreadyExistsException(join(directoryPath, name));
+      }
+      FileDescriptor fd = volume.readFd(address);
+      if (fd.type() == FileType.DIRECTORY) {
+        Directory moved = directory(address, name);
+        Directory.Slot dotdot = moved.find("..");
+        if (dotdot != null) {
+          moved.replace(dotdot.index(), new DirEntry(FileType.DIRECTORY, dir.raw(), volume.readFd(dir).generation(), ".."));
+        }
+      }
+      directory.add(new DirEntry(fd.type(), address.raw(), fd.generation(), name));
+      if (fd.type() == FileType.DIRECTORY) {
+        adjustLinks(dir, +1);
+      }
+      return null;
+    });
+  }
+
   private boolean isInside(FileDescriptorAddr directory, FileDescriptorAddr ancestor) throws IOException {
     FileDescriptorAddr current = directory;
     for (int depth = 0; depth < MAX_DEPTH; depth++) {

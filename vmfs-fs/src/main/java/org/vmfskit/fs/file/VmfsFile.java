@@ -104,9 +104,7 @@ public final class VmfsFile {
         Extent extent = map.extent(pos + done, length - done);
         ByteBuffer slice = dst.slice(dst.position(), (int) extent.length());
         if (extent.isHole()) {
-          while (slice.hasRemaining()) {
-            slice.put((byte) 0);
-          }
+          fillZeros(slice);
         } else {
           readDevice(extent.deviceOffset(), slice);
         }
@@ -116,6 +114,15 @@ public final class VmfsFile {
       return length;
     } finally {
       lock.unlock();
+    }
+  }
+
+  private static final byte[] ZEROS = new byte[64 * 1024];
+
+  /** Zero-fills a hole in bulk: a byte-at-a-time loop made reading a 300 MiB sparse file take seconds. */
+  private static void fillZeros(ByteBuffer slice) {
+    while (slice.hasRemaining()) {
+      slice.put(ZEROS, 0, Math.min(ZEROS.length, slice.remaining()));
     }
   }
 

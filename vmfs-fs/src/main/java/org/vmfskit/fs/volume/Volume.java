@@ -47,6 +47,9 @@ public final class Volume implements AutoCloseable {
   private final Int2ObjectOpenHashMap<FileDescriptor> fdCache = new Int2ObjectOpenHashMap<>();
   private final Int2ObjectLinkedOpenHashMap<int[]> pbCache = new Int2ObjectLinkedOpenHashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  // Readers share the read lock but all fill the FD and MAP caches (fastutil maps, not thread
+  // safe, and getAndMoveToLast changes the map even on a hit), so cache access takes this monitor.
+  private final Object cacheMonitor = new Object();
   private long allocationCursor;
   /** The transaction begun and not yet committed; its allocations are undone if it never commits. */
   private MetadataTransaction active;
@@ -199,7 +202,7 @@ public final class Volume implements AutoCloseable {
   /** Reads and checks the live FD at {@code address}. */
   public FileDescriptor readFd(FileDescriptorAddr address) throws IOException {
     FileDescriptor cached;
-    synchronized (fdCache) {
+    synchronized (cacheMonitor) {
       cached = fdCache.get(address.raw());
     }
     if (cached != null) {
@@ -211,7 +214,7 @@ public final class Volume implements AutoCloseable {
     if (!fd.isLive()) {
       throw Corrupt.defect("FileDescriptor", offset + 0x208, "nlink", "file descriptor is not in use", "nlink above 0", 0);
     }
-    synchronized (fdCache) {
+    synchronized (cacheMonitor) {
       if (fdCache.size() > 65536) {
         fdCache.clear();
       }
@@ -233,7 +236,7 @@ public final class Volume implements AutoCloseable {
     fd.encode(raw, 0);
     fdDeviceOffset(address); // checks the address
     stage(txn, resources.get(ResourceKind.FILE_DESCRIPTOR).resourceSegments(fdIndexOf(address), 0, FileDescriptor.SIZE), raw);
-    synchronized (fdCache) {
+    synchronized (cacheMonitor) {
       if (fd.isLive()) {
         fdCache.put(address.raw(), fd);
       } else {
@@ -270,7 +273,7 @@ public final class Volume implements AutoCloseable {
   public int[] readPointerBlock(int raw, String structure, long referrerOffset) throws IOException {
     int key = raw & ~0x38;
     int[] cached;
-    synchronized (pbCache) {
+    synchronized (cacheMonitor) {
       cached = pbCache.getAndMoveToLast(key);
     }
     if (cached != null) {
@@ -279,7 +282,7 @@ public final class Volume implements AutoCloseable {
     long index = pointerBlockIndex(raw, structure, referrerOffset);
     ByteBuffer buffer = resources.get(ResourceKind.POINTER_BLOCK).readResource(device, index, "PointerBlock " + Corrupt.hex(raw & 0xFFFFFFFFL));
     int[] entries = PointerBlock.decodeRaw(buffer, geometry.addressesPerMap());
-    synchronized (pbCache) {
+    synchronized (cacheMonitor) {
       pbCache.putAndMoveToLast(key, entries);
     }
     return entries;
@@ -292,7 +295,7 @@ public final class Volume implements AutoCloseable {
     PointerBlock.encodeRaw(entries, buffer);
     long index = pointerBlockIndex(raw, "PointerBlock", -1);
     stage(txn, resources.get(ResourceKind.POINTER_BLOCK).resourceSegments(index, 0, entries.length * 4L), buffer);
-    synchronized (pbCache) {
+    synchronized (cacheMonitor) {
       pbCache.putAndMoveToLast(raw & ~0x38, entries.clone());
     }
   }
@@ -477,19 +480,39 @@ public final class Volume implements AutoCloseable {
     for (int i = 0; i < indices.size(); i++) {
       bitmap.markFree(indices.getLong(i));
     }
-    if (kind == ResourceKind.POINTER_BLOCK) {
-      // Freed MAPs keep their contents on disk (recovery depends on it); only the cache forgets.
-      synchronized (pbCache) {
+    synchronized (cacheMonitor) {
+      if (kind == ResourceKind.POINTER_BLOCK) {
+        // Freed MAPs keep their contents on disk (recovery depends on it); only the cache forgets.
         pbCache.clear();
       }
-    }
-    if (kind == ResourceKind.FILE_DESCRIPTOR) {
-      synchronized (fdCache) {
+      if (kind == ResourceKind.FILE_DESCRIPTOR) {
         for (int i = 0; i < indices.size(); i++) {
           fdCache.remove(fdAddressOf(indices.getLong(i)).raw());
         }
       }
     }
+  }
+
+  /**
+   * Rewrites every cluster header of {@code kind} from the bitmap bits (repair of wrong free
+   * counts, totals or hints); the bits themselves are kept as they are. Returns the clusters
+   * written. The caller holds the write lock.
+   */
+  public long rewriteClusterHeaders(ResourceKind kind) throws IOException {
+    if (device.isReadOnly()) {
+      throw new org.vmfskit.fs.device.ReadOnlyDeviceException(device.name());
+    }
+    ResourceBitmap bitmap = bitmap(kind);
+    long clusters = resources.get(kind).header().numClusters();
+    for (long c = 0; c < clusters; c++) {
+      bitmap.writeCluster(device, c);
+    }
+    return clusters;
+  }
+
+  /** Marks resource {@code index} of {@code kind} used, written at the next commit (repair). */
+  public void markUsed(ResourceKind kind, long index) throws IOException {
+    bitmap(kind).markUsed(index);
   }
 
   /**
@@ -502,7 +525,7 @@ public final class Volume implements AutoCloseable {
       active = null;
       failed.abort();
     }
-    synchronized (pbCache) {
+    synchronized (cacheMonitor) {
       while (pbCache.size() > PB_CACHE_ENTRIES) {
         pbCache.removeFirst();
       }
@@ -511,10 +534,8 @@ public final class Volume implements AutoCloseable {
 
   /** Forgets every cached FD and pointer block (after another writer may have changed them). */
   public void clearCaches() {
-    synchronized (fdCache) {
+    synchronized (cacheMonitor) {
       fdCache.clear();
-    }
-    synchronized (pbCache) {
       pbCache.clear();
     }
   }
