@@ -5,15 +5,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.atomic.LongAdder;
 import org.vmfskit.fs.device.BlockDevice;
-import org.vmfskit.fs.device.ReadOnlyDeviceException;
+import org.vmfskit.fs.device.ReadOnlyBlockDevice;
 
 /**
  * A read-only decorator that counts the bytes and reads that pass through it, so a scan can
  * prove how little of the volume it touched. Every write is refused.
  */
-public final class CountingBlockDevice implements BlockDevice {
+public final class CountingBlockDevice extends ReadOnlyBlockDevice {
 
-  private final BlockDevice delegate;
   private final long logicalSize;
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder reads = new LongAdder();
@@ -29,13 +28,13 @@ public final class CountingBlockDevice implements BlockDevice {
    * missing instead of stopping.
    */
   public CountingBlockDevice(BlockDevice delegate, long logicalSize) throws IOException {
-    this.delegate = delegate;
+    super(delegate);
     this.logicalSize = Math.max(logicalSize, delegate.size());
   }
 
   /** Returns the real length of the wrapped image. */
   public long physicalSize() throws IOException {
-    return delegate.size();
+    return delegate().size();
   }
 
   /** Returns the bytes read so far. */
@@ -55,13 +54,13 @@ public final class CountingBlockDevice implements BlockDevice {
 
   @Override
   public void readFully(long deviceOffset, ByteBuffer dst) throws IOException {
-    long physical = delegate.size();
+    long physical = delegate().size();
     int length = (int) Math.max(0, Math.min(dst.remaining(), physical - deviceOffset));
     if (length < dst.remaining() && deviceOffset + dst.remaining() > logicalSize) {
       throw new java.io.EOFException("read of " + dst.remaining() + " bytes at " + deviceOffset + " passes the end of " + name());
     }
     if (length > 0) {
-      delegate.readFully(deviceOffset, dst.slice(dst.position(), length));
+      delegate().readFully(deviceOffset, dst.slice(dst.position(), length));
     }
     for (int i = dst.position() + length; i < dst.limit(); i++) {
       dst.put(i, (byte) 0);
@@ -73,34 +72,12 @@ public final class CountingBlockDevice implements BlockDevice {
 
   @Override
   public void copyTo(long deviceOffset, long length, FileChannel target, long targetPosition) throws IOException {
-    delegate.copyTo(deviceOffset, length, target, targetPosition);
+    delegate().copyTo(deviceOffset, length, target, targetPosition);
     bytesRead.add(length);
     reads.increment();
   }
 
-  @Override
-  public void write(long deviceOffset, ByteBuffer src) throws IOException {
-    throw new ReadOnlyDeviceException(delegate.name());
-  }
-
-  @Override
-  public boolean isReadOnly() {
-    return true;
-  }
-
-  @Override
-  public void flush() {}
-
-  @Override
-  public String name() {
-    return delegate.name();
-  }
-
-  @Override
-  public void resize(long newSize) throws IOException {
-    throw new ReadOnlyDeviceException(delegate.name());
-  }
-
+  /** Leaves the wrapped device open: its owner closes it. */
   @Override
   public void close() {}
 }

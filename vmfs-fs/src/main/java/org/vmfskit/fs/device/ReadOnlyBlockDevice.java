@@ -3,14 +3,22 @@ package org.vmfskit.fs.device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
-/** A decorator that passes reads through and refuses every write, so evidence stays untouched. */
-public final class ReadOnlyBlockDevice implements BlockDevice {
+/**
+ * A decorator that passes reads through and refuses every write, so evidence stays untouched.
+ * Read-only views that do more on reads (counting them, say) extend it.
+ */
+public class ReadOnlyBlockDevice implements BlockDevice {
 
   private final BlockDevice delegate;
 
   /** Wraps {@code delegate}; closing this device closes the delegate. */
   public ReadOnlyBlockDevice(BlockDevice delegate) {
     this.delegate = delegate;
+  }
+
+  /** Returns the wrapped device. */
+  protected final BlockDevice delegate() {
+    return delegate;
   }
 
   @Override
@@ -29,25 +37,25 @@ public final class ReadOnlyBlockDevice implements BlockDevice {
   }
 
   @Override
-  public void write(long deviceOffset, ByteBuffer src) throws IOException {
+  public final void write(long deviceOffset, ByteBuffer src) throws IOException {
     throw new ReadOnlyDeviceException(delegate.name());
   }
 
   @Override
-  public boolean isReadOnly() {
+  public final boolean isReadOnly() {
     return true;
   }
 
   @Override
-  public void flush() {}
+  public final void flush() {}
 
   @Override
-  public String name() {
+  public final String name() {
     return delegate.name();
   }
 
   @Override
-  public void resize(long newSize) throws IOException {
+  public final void resize(long newSize) throws IOException {
     throw new ReadOnlyDeviceException(delegate.name());
   }
 
