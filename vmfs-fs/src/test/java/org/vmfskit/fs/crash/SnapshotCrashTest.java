@@ -31,7 +31,7 @@ import org.vmfskit.fs.volume.FormatOptions;
 /**
  * Power cuts during virtual-disk growth and snapshot operations. A workload on a 256 MiB volume
  * (createVm with a 16 MiB disk; guest writes; take; writes that grow the COWD delta past its
- * first 16 MiB; take; revert; take; delete; deleteAll) is run once to count its device writes,
+ * first 16 MiB (checked); take; revert; take; delete; deleteAll) is run once to count its device writes,
  * then replayed with the power cut at a sample of write indices (every k-th, plus the first and
  * last 20). What reached the device is reopened on a plain device and must: open; check clean
  * after at most one repair; give {@link SnapshotManager#check} either nothing or
@@ -181,8 +181,9 @@ class SnapshotCrashTest {
     ops.add(write(0, bytes(random, 64 << 10)));
     ops.add(write(DISK_BYTES - (8 << 10), bytes(random, 8 << 10)));
     ops.add(take(1));
-    // 14 MiB of new grains: the vmfsSparse delta (one-sector grains) grows past 16 MiB.
-    for (int i = 0; i < 14; i++) {
+    // The whole disk in new grains: the vmfsSparse delta (one-sector grains, plus header and
+    // tables) grows past its first 16 MiB.
+    for (int i = 0; i < 16; i++) {
       ops.add(write((long) i << 20, bytes(random, 1 << 20)));
     }
     ops.add(take(2));
@@ -211,6 +212,8 @@ class SnapshotCrashTest {
   /** Cuts tried inside each op that is not a guest write (every write when it has at most this many). */
   static final int PER_SNAPSHOT_OP = 40;
   static long mkfsWrites;
+  /** Size of the live COWD delta just before take 2. */
+  static long deltaBytesBeforeTake2;
 
   static SparseMemoryBlockDevice device() {
     return new SparseMemoryBlockDevice(FormatOptions.builder(VOLUME_BYTES).build().imageBytes());
@@ -234,8 +237,17 @@ class SnapshotCrashTest {
     mkfsWrites = counting.writes();
     for (Op op : OPS) {
       OP_START.add(counting.writes());
+      if (op.describe().equals("take 2")) {
+        for (var stat : h.fs.list(VM)) {
+          if (stat.name().endsWith("-delta.vmdk")) {
+            deltaBytesBeforeTake2 = Math.max(deltaBytesBeforeTake2, stat.size());
+          }
+        }
+      }
       op.run(h);
     }
+    // The guest writes between take 1 and take 2 must grow the vmfsSparse delta past 16 MiB.
+    assertThat(deltaBytesBeforeTake2).isGreaterThan(16L << 20);
     OP_START.add(counting.writes());
     totalWrites = counting.writes();
     assertThat(h.vm.check()).isEmpty();
@@ -465,6 +477,7 @@ class SnapshotCrashTest {
     report.append("operations=").append(OPS.size()).append('\n');
     report.append("writes_total=").append(totalWrites).append('\n');
     report.append("writes_mkfs=").append(mkfsWrites).append('\n');
+    report.append("cowd_delta_bytes_before_take_2=").append(deltaBytesBeforeTake2).append('\n');
     StringBuilder perOp = new StringBuilder();
     for (int i = 0; i < OPS.size(); i++) {
       if (OPS.get(i).indeterminate() == null) {
