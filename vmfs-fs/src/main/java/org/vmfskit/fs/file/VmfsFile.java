@@ -223,6 +223,9 @@ public final class VmfsFile {
         return;
       }
       Change change = prepare(fd, newSize, txn);
+      if (end > fd.size()) {
+        zeroPastEnd(change, fd.size());
+      }
       writeBlocks(change, pos, src);
       change.finish(newSize);
       txn.commit();
@@ -254,6 +257,7 @@ public final class VmfsFile {
       }
       if (newSize > fd.size()) {
         Change change = prepare(fd, newSize, txn);
+        zeroPastEnd(change, fd.size());
         change.finish(newSize);
       } else {
         Change change = new Change(fd, new MapEditor(volume, fd), txn);
@@ -284,6 +288,9 @@ public final class VmfsFile {
         return;
       }
       Change change = prepare(fd, target, txn);
+      if (target > fd.size()) {
+        zeroPastEnd(change, fd.size());
+      }
       long unit = change.unit();
       long last = (newSize + unit - 1) / unit;
       BitSet fresh = new BitSet();
@@ -411,12 +418,25 @@ public final class VmfsFile {
     long unit = change.unit();
     long keep = (newSize + unit - 1) / unit;
     change.editor.truncate(keep, Long.MAX_VALUE, change.txn);
-    long tail = newSize % unit;
-    if (tail != 0) {
-      int raw = change.editor.get(newSize / unit);
-      if (dataOffset(raw) != Extent.HOLE) {
-        writeUnit(raw, tail, ByteBuffer.allocate((int) (unit - tail)));
-      }
+    // The kept block's bytes past the new end stay as they are: they are past the end, and a later
+    // growth zeroes them (zeroPastEnd) before they come back into view. Zeroing them here, before
+    // the smaller size is on disk, would let a power cut show zeros inside the file.
+  }
+
+  /**
+   * Zeroes the rest of the block holding the file's old end before the file grows, so bytes left
+   * there by an earlier shrink never show through. Runs while those bytes are still past the end
+   * on disk, so a cut at any write leaves the old content intact.
+   */
+  private void zeroPastEnd(Change change, long oldSize) throws IOException {
+    long unit = change.unit();
+    long tail = oldSize % unit;
+    if (tail == 0) {
+      return;
+    }
+    int raw = change.editor.get(oldSize / unit);
+    if (dataOffset(raw) != Extent.HOLE) {
+      writeUnit(raw, tail, ByteBuffer.allocate((int) (unit - tail)));
     }
   }
 

@@ -40,6 +40,9 @@ final class Consolidation {
     rebaseMemory(tree, victim);
     rest = manager.tree().without(uid);
     Set<String> usedElsewhere = vm.parentsUsedElsewhere();
+    // Disks are deleted only after the .vmsd and .vmx stop naming them, so a power cut never
+    // leaves a snapshot pointing at a deleted file.
+    List<String> doomed = new ArrayList<>();
     for (SnapshotEntry.SnapshotDisk disk : victim.disks()) {
       String frozen = vm.file(disk.fileName());
       // Kept as it is when another snapshot freezes it or a linked clone elsewhere reads through it.
@@ -57,11 +60,10 @@ final class Consolidation {
             config = config.withDisk(slot.node(), disk.fileName());
           }
         }
-        manager.writeConfig(config);
-        vm.deleteDisk(child);
+        doomed.add(child);
       } else if (children.isEmpty() && descriptors.containsKey(frozen)
           && descriptors.get(frozen).parentFileNameHint().isPresent() && !isLive(config, frozen)) {
-        vm.deleteDisk(frozen);
+        doomed.add(frozen);
       }
     }
     List<SnapshotEntry> reparented = new ArrayList<>();
@@ -72,6 +74,9 @@ final class Consolidation {
     SnapshotTree next = new SnapshotTree(tree.lastUid(), current, tree.needConsolidate(), reparented);
     manager.writeTree(next);
     manager.writeConfig(config);
+    for (String disk : doomed) {
+      vm.deleteDisk(disk);
+    }
     if (vm.exists(vm.file(victim.fileName()))) {
       vm.delete(vm.file(victim.fileName()));
     }
@@ -192,6 +197,10 @@ final class Consolidation {
     SnapshotTree tree = manager.tree();
     VmConfig config = manager.config();
     Map<String, Descriptor> descriptors = vm.descriptors();
+    // The snapshots go first: copying the live state into the base changes what the oldest
+    // snapshot would read, so no snapshot may still name the base once that starts. The live
+    // state reads the same throughout (its deltas own every grain being copied).
+    manager.writeTree(new SnapshotTree(tree.lastUid(), Optional.empty(), false, List.of()));
     Set<String> keep = new HashSet<>();
     for (VmConfig.DiskSlot slot : config.disks()) {
       String leaf = vm.file(slot.fileName());
@@ -217,7 +226,6 @@ final class Consolidation {
       config = config.withDisk(slot.node(), vm.relative(base));
     }
     manager.writeConfig(config);
-    manager.writeTree(new SnapshotTree(tree.lastUid(), Optional.empty(), false, List.of()));
     for (Map.Entry<String, Descriptor> entry : descriptors.entrySet()) {
       if (entry.getValue().parentFileNameHint().isPresent() && !keep.contains(entry.getKey()) && vm.exists(entry.getKey())) {
         vm.deleteDisk(entry.getKey());

@@ -110,9 +110,35 @@ public final class VmDirectory {
   /** Replaces a file's content (creating it when missing). */
   void write(String storePath, byte[] content) throws IOException {
     String path = volumePath(storePath);
-    VmfsFile file = vmfs.exists(path) ? vmfs.openFile(path) : vmfs.createFile(path);
-    file.truncate(0);
-    file.write(0, ByteBuffer.wrap(content));
+    if (!vmfs.exists(path)) {
+      vmfs.createFile(path).write(0, ByteBuffer.wrap(content));
+      return;
+    }
+    VmfsFile file = vmfs.openFile(path);
+    if (!isText(path)) {
+      file.truncate(0);
+      file.write(0, ByteBuffer.wrap(content));
+      return;
+    }
+    // A text file (.vmx, .vmsd, descriptor) is never emptied first: a power cut there would lose
+    // every snapshot. Each step leaves the old or the new text, padded with blank lines, which
+    // every reader of these files skips: grow the old text with blank lines to the new length,
+    // overwrite it in place with one write, then drop any padding left over.
+    long old = file.size();
+    if (content.length > old) {
+      byte[] blank = new byte[(int) (content.length - old)];
+      java.util.Arrays.fill(blank, (byte) '\n');
+      file.write(old, ByteBuffer.wrap(blank));
+    }
+    byte[] padded = java.util.Arrays.copyOf(content, (int) Math.max(old, content.length));
+    java.util.Arrays.fill(padded, content.length, padded.length, (byte) '\n');
+    file.write(0, ByteBuffer.wrap(padded));
+    file.truncate(content.length);
+  }
+
+  private static boolean isText(String path) {
+    return path.endsWith(".vmx") || path.endsWith(".vmsd") || (path.endsWith(".vmdk") && !path.endsWith("-flat.vmdk")
+        && !path.endsWith("-delta.vmdk") && !path.endsWith("-sesparse.vmdk"));
   }
 
   /** Opens (creating when missing) a file for direct use. */
