@@ -47,7 +47,9 @@ section=$(cat <<MD
 
 \`bench/fs-bench.sh\`, $(date -u +%Y-%m-%d), $(nproc) cores, 2 GiB of random data, page cache warm,
 best of $runs runs, wall clock including JVM start. \`get\` writes through \`FileChannel.transferTo\`
-(the kernel copies), holes are skipped.
+(the kernel copies), holes are skipped. \`put\` ends with an fsync of the image, so the time
+includes writing the 2 GiB to the disk; \`cp\` does not sync (its data may still be in the page
+cache when it exits), so the put ratio depends on the disk's write speed.
 
 | operation | seconds | ratio to cp |
 |---|---|---|
