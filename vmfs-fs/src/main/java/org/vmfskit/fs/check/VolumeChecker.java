@@ -167,7 +167,7 @@ public final class VolumeChecker {
 
   private void usePointerBlock(int raw, int levels, String who, long where, int perMap) throws IOException {
     if (BlockAddress.typeOf(raw) != BlockAddress.TYPE_PB) {
-      add(Problem.Kind.CORRUPT, where, who + ": expected a pointer block, found " + describe(raw));
+      add(Problem.Kind.CORRUPT, where, who + ": expected a pointer block, found " + BlockAddress.describe(raw));
       return;
     }
     long index;
@@ -182,12 +182,12 @@ public final class VolumeChecker {
       return;
     }
     if (usedPointerBlocks.get((int) index)) {
-      add(Problem.Kind.MULTIPLY_USED, where, who + ": pointer block " + describe(raw) + " is used more than once");
+      add(Problem.Kind.MULTIPLY_USED, where, who + ": pointer block " + BlockAddress.describe(raw) + " is used more than once");
       return;
     }
     usedPointerBlocks.set((int) index);
     if (volume.isFree(ResourceKind.POINTER_BLOCK, index)) {
-      add(Problem.Kind.USED_BUT_FREE, where, who + ": pointer block " + describe(raw) + " is free in .pbc.sf");
+      add(Problem.Kind.USED_BUT_FREE, where, who + ": pointer block " + BlockAddress.describe(raw) + " is free in .pbc.sf");
     }
     for (int e = 0; e < perMap; e++) {
       if (entries[e] == 0) {
@@ -204,7 +204,7 @@ public final class VolumeChecker {
 
   private void useData(int raw, int expectedType, String who, long where) throws IOException {
     if (BlockAddress.typeOf(raw) != expectedType) {
-      add(Problem.Kind.CORRUPT, where, who + ": expected " + (expectedType == BlockAddress.TYPE_FB ? "a file block" : "a sub-block") + ", found " + describe(raw));
+      add(Problem.Kind.CORRUPT, where, who + ": expected " + (expectedType == BlockAddress.TYPE_FB ? "a file block" : "a sub-block") + ", found " + BlockAddress.describe(raw));
       return;
     }
     if (expectedType == BlockAddress.TYPE_FB) {
@@ -217,7 +217,7 @@ public final class VolumeChecker {
     } else {
       try {
         long index = volume.subBlockIndex(raw, who, where);
-        mark(usedSubBlocks, index, ResourceKind.SUB_BLOCK, "sub-block " + describe(raw), who, where);
+        mark(usedSubBlocks, index, ResourceKind.SUB_BLOCK, "sub-block " + BlockAddress.describe(raw), who, where);
       } catch (VmfsFormatException e) {
         add(Problem.Kind.CORRUPT, where, e.getMessage());
       }
@@ -310,12 +310,12 @@ public final class VolumeChecker {
       if (entry.name().equals(".")) {
         dots++;
         if (entry.rawAddress() != dir.raw()) {
-          add(Problem.Kind.DIRECTORY_ERROR, -1, "directory " + dir + ": \".\" points to " + describe(entry.rawAddress()));
+          add(Problem.Kind.DIRECTORY_ERROR, -1, "directory " + dir + ": \".\" points to " + BlockAddress.describe(entry.rawAddress()));
         }
       } else if (entry.name().equals("..")) {
         dotdots++;
         if (entry.rawAddress() != parent.raw()) {
-          add(Problem.Kind.DIRECTORY_ERROR, -1, "directory " + dir + ": \"..\" points to " + describe(entry.rawAddress()) + ", expected " + parent);
+          add(Problem.Kind.DIRECTORY_ERROR, -1, "directory " + dir + ": \"..\" points to " + BlockAddress.describe(entry.rawAddress()) + ", expected " + parent);
         }
       }
     }
@@ -332,14 +332,6 @@ public final class VolumeChecker {
       if (!free.get((int) index) && !used.get((int) index)) {
         add(Problem.Kind.LOST, -1, what + " " + index + " is allocated in " + kind.fileName() + " but no file uses it");
       }
-    }
-  }
-
-  private static String describe(int raw) {
-    try {
-      return BlockAddress.decode(raw, "", -1).toString();
-    } catch (VmfsFormatException e) {
-      return "0x" + Integer.toHexString(raw);
     }
   }
 }

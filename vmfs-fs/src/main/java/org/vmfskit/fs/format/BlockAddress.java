@@ -28,6 +28,15 @@ public sealed interface BlockAddress
   /** Returns the 32-bit on-disk form. */
   int raw();
 
+  /** Describes a raw address for messages: its decoded form, or its hex value when undecodable. */
+  static String describe(int raw) {
+    try {
+      return decode(raw, "", -1).toString();
+    } catch (CorruptStructureException e) {
+      return Corrupt.hex(raw & 0xFFFFFFFFL);
+    }
+  }
+
   /** Returns the address type of a raw value (bits 0-2). */
   static int typeOf(int raw) {
     return raw & 7;

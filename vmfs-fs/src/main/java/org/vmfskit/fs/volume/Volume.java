@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.vmfskit.fs.device.BlockDevice;
-import org.vmfskit.fs.format.BlockAddress;
 import org.vmfskit.fs.format.Corrupt;
 import org.vmfskit.fs.format.FileDescriptor;
 import org.vmfskit.fs.format.FileDescriptorAddr;
@@ -565,15 +564,6 @@ public final class Volume implements AutoCloseable {
       flush();
     } finally {
       device.close();
-    }
-  }
-
-  /** Returns the address kind name of a raw address, for messages. */
-  static String describe(int raw) {
-    try {
-      return BlockAddress.decode(raw, "", -1).toString();
-    } catch (VmfsFormatException e) {
-      return Corrupt.hex(raw & 0xFFFFFFFFL);
     }
   }
 }
