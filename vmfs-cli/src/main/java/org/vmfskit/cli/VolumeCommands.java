@@ -144,6 +144,7 @@ final class VolumeCommands {
         for (VolumeInfo.ResourceUsage usage : info.resources()) {
           out.printf("%-16s %d of %d free%n", usage.file() + ":", usage.free(), usage.total());
         }
+        out.printf("Journal:         %s%n", info.journal());
         return VmfsCli.OK;
       }
     }

@@ -429,6 +429,25 @@ public final class Vmfs implements Closeable {
     });
   }
 
+  /**
+   * Renames {@code source} to {@code target}, replacing a regular file already named
+   * {@code target}, as one atomic change: after a crash the name holds either the old file or the
+   * new one. The old file is freed as a delete frees it.
+   */
+  public void replace(String source, String target) throws IOException {
+    withWriteLock(() -> {
+      if (exists(target)) {
+        FileStat old = stat(target, false);
+        if (old.isDirectory()) {
+          throw new FileSystemException(target, null, "cannot replace a directory");
+        }
+        delete(target);
+      }
+      rename(source, target);
+      return null;
+    });
+  }
+
   // ---- repair (used by org.vmfskit.fs.check.VolumeRepairer) ----
 
   /**
@@ -563,11 +582,29 @@ public final class Vmfs implements Closeable {
     }
   }
 
+  /**
+   * Runs a namespace change (create, delete, rename, link ...) under the write lock as one atomic
+   * journaled change, so a crash leaves it either done or not begun. If the body fails part-way,
+   * what it wrote (including its own clean-up) is still committed, as it would be without a journal.
+   */
   private <T> T withWriteLock(IoSupplier<T> body) throws IOException {
     Lock lock = volume.lock().writeLock();
     lock.lock();
     try {
-      return body.get();
+      volume.beginChange();
+      T result;
+      try {
+        result = body.get();
+      } catch (IOException | RuntimeException | Error e) {
+        try {
+          volume.endChange();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+      volume.endChange();
+      return result;
     } finally {
       volume.afterCommit();
       lock.unlock();

@@ -436,7 +436,7 @@ public final class VmfsFile {
     }
     int raw = change.editor.get(oldSize / unit);
     if (dataOffset(raw) != Extent.HOLE) {
-      writeUnit(raw, tail, ByteBuffer.allocate((int) (unit - tail)));
+      writeUnit(raw, tail, ByteBuffer.allocate((int) (unit - tail)), true);
     }
   }
 
@@ -503,7 +503,7 @@ public final class VmfsFile {
     long unit = change.unit();
     if (change.editor.zla() == AddressingMode.SUB_BLOCKS) {
       for (int i = fresh.nextSetBit(0); i >= 0; i = fresh.nextSetBit(i + 1)) {
-        writeUnit(change.editor.get(base + i), 0, ByteBuffer.allocate((int) unit));
+        writeUnit(change.editor.get(base + i), 0, ByteBuffer.allocate((int) unit), true);
       }
       return;
     }
@@ -533,7 +533,7 @@ public final class VmfsFile {
     ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, ZERO_CHUNK));
     for (long done = 0; done < length; ) {
       int n = (int) Math.min(zeros.capacity(), length - done);
-      volume.device().write(deviceOffset + done, zeros.clear().limit(n));
+      volume.writeUnreferenced(deviceOffset + done, zeros.clear().limit(n));
       done += n;
     }
   }
@@ -574,11 +574,11 @@ public final class VmfsFile {
       if (!full && (tbz || fresh.get((int) (index - first)))) {
         ByteBuffer block = ByteBuffer.allocate((int) unit).order(ByteOrder.LITTLE_ENDIAN);
         block.put((int) (from - blockStart), src, srcOffset, (int) (to - from));
-        writeUnit(raw, 0, block);
+        writeUnit(raw, 0, block, true);
         continue;
       }
       if (editor.zla() == AddressingMode.SUB_BLOCKS) {
-        writeUnit(raw, from - blockStart, src.slice(srcOffset, (int) (to - from)));
+        writeUnit(raw, from - blockStart, src.slice(srcOffset, (int) (to - from)), false);
         continue;
       }
       long target = device + (from - blockStart);
@@ -598,17 +598,27 @@ public final class VmfsFile {
   /**
    * Writes {@code data} at byte {@code within} of the file block or sub-block {@code raw}; a
    * sub-block that straddles two blocks of {@code .sbc.sf} is written in two pieces.
+   * {@code unreferenced}: the bytes are not visible on disk until the change commits (a fresh or
+   * to-be-zeroed unit, or past the file's end), so they bypass the journal.
    */
-  private void writeUnit(int raw, long within, ByteBuffer data) throws IOException {
+  private void writeUnit(int raw, long within, ByteBuffer data, boolean unreferenced) throws IOException {
     if (BlockAddress.typeOf(raw) != BlockAddress.TYPE_SB) {
-      volume.device().write(volume.geometry().blockDeviceOffset(FileBlockAddr.blockOf(raw)) + within, data);
+      write(volume.geometry().blockDeviceOffset(FileBlockAddr.blockOf(raw)) + within, data, unreferenced);
       return;
     }
     long[] segments = volume.subBlockSegments(raw, within, data.remaining(), "block map", -1);
     int at = data.position();
     for (int i = 0; i < segments.length; i += 2) {
-      volume.device().write(segments[i], data.slice(at, (int) segments[i + 1]));
+      write(segments[i], data.slice(at, (int) segments[i + 1]), unreferenced);
       at += (int) segments[i + 1];
+    }
+  }
+
+  private void write(long deviceOffset, ByteBuffer data, boolean unreferenced) throws IOException {
+    if (unreferenced) {
+      volume.writeUnreferenced(deviceOffset, data);
+    } else {
+      volume.device().write(deviceOffset, data);
     }
   }
 

@@ -107,6 +107,9 @@ public final class VmDirectory {
     return vmfs.openFile(volumePath(storePath)).readAll(limit);
   }
 
+  /** Suffix of the sibling a text file's new content is written to before it replaces the file. */
+  static final String NEW_SUFFIX = ".vmfskit-new";
+
   /** Replaces a file's content (creating it when missing). */
   void write(String storePath, byte[] content) throws IOException {
     String path = volumePath(storePath);
@@ -120,20 +123,17 @@ public final class VmDirectory {
       file.write(0, ByteBuffer.wrap(content));
       return;
     }
-    // A text file (.vmx, .vmsd, descriptor) is never emptied first: a power cut there would lose
-    // every snapshot. Each step leaves the old or the new text, padded with blank lines, which
-    // every reader of these files skips: grow the old text with blank lines to the new length,
-    // overwrite it in place with one write, then drop any padding left over.
-    long old = file.size();
-    if (content.length > old) {
-      byte[] blank = new byte[(int) (content.length - old)];
-      java.util.Arrays.fill(blank, (byte) '\n');
-      file.write(old, ByteBuffer.wrap(blank));
+    // A text file (.vmx, .vmsd, descriptor) is never changed in place: a power cut inside that
+    // write (its data is not journaled) could leave half old, half new text and lose every
+    // snapshot. The new text goes to a sibling file first, which then replaces the old one in one
+    // journaled change; a cut before that leaves the old file and a stale sibling, removed here
+    // by the next write.
+    String fresh = path + NEW_SUFFIX;
+    if (vmfs.exists(fresh)) {
+      vmfs.delete(fresh);
     }
-    byte[] padded = java.util.Arrays.copyOf(content, (int) Math.max(old, content.length));
-    java.util.Arrays.fill(padded, content.length, padded.length, (byte) '\n');
-    file.write(0, ByteBuffer.wrap(padded));
-    file.truncate(content.length);
+    vmfs.createFile(fresh).write(0, ByteBuffer.wrap(content));
+    vmfs.replace(fresh, path);
   }
 
   private static boolean isText(String path) {

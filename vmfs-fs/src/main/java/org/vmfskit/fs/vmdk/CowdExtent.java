@@ -188,31 +188,49 @@ final class CowdExtent implements Extent {
     src.position(src.limit());
   }
 
-  /** Writes the GT entries of the new grains, then new GT and GD entries, then freeSector. */
+  /**
+   * Writes the GT entries of the new grains (one write per table: the grains are consecutive, so
+   * their entries are too), new GTs with their GD entries, then freeSector. Entries in the span
+   * that did not change are rewritten with the value already on disk.
+   */
   private void writeNewMetadata(long firstGrain, int grains, long oldFree) throws IOException {
-    long lastGdi = -1;
-    for (int k = 0; k < grains; k++) {
-      long grain = firstGrain + k;
+    long end = firstGrain + grains;
+    for (long grain = firstGrain; grain < end; ) {
       int gdi = (int) (grain / CowdHeader.GT_ENTRIES);
+      long tableEnd = Math.min(end, (gdi + 1L) * CowdHeader.GT_ENTRIES);
       long gtSector = Integer.toUnsignedLong(rawGd[gdi]);
       if (gtSector >= oldFree) {
-        if (gdi != lastGdi) {
-          writeTable(gdi, gtSector);
-          writeGdEntry(gdi);
-          lastGdi = gdi;
-        }
-        continue;
+        writeTable(gdi, gtSector);
+        writeGdEntry(gdi);
+      } else {
+        writeEntries(gdi, gtSector, (int) (grain % CowdHeader.GT_ENTRIES), (int) (tableEnd - grain), oldFree);
       }
-      int gti = (int) (grain % CowdHeader.GT_ENTRIES);
-      long entry = Integer.toUnsignedLong(table(gdi)[gti]);
-      if (entry >= oldFree) {
-        ByteBuffer one = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) entry);
-        file.write(gtSector * 512 + gti * 4L, one);
-      }
+      grain = tableEnd;
     }
     ByteBuffer free = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
     free.putInt(0, (int) header.freeSector());
     file.write(CowdHeader.OFF_FREE_SECTOR_FIELD, free);
+  }
+
+  /** Writes entries {@code [from, from + count)} of an existing GT when any of them is new. */
+  private void writeEntries(int gdi, long gtSector, int from, int count, long oldFree) throws IOException {
+    int[] table = table(gdi);
+    int first = -1;
+    int last = -1;
+    for (int gti = from; gti < from + count; gti++) {
+      if (Integer.toUnsignedLong(table[gti]) >= oldFree) {
+        first = first < 0 ? gti : first;
+        last = gti;
+      }
+    }
+    if (first < 0) {
+      return;
+    }
+    ByteBuffer entries = ByteBuffer.allocate((last - first + 1) * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int gti = first; gti <= last; gti++) {
+      entries.putInt((gti - first) * 4, table[gti]);
+    }
+    file.write(gtSector * 512 + first * 4L, entries);
   }
 
   private void writeTable(int gdi, long gtSector) throws IOException {

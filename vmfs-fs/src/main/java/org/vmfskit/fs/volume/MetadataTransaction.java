@@ -15,7 +15,9 @@ import java.util.Map;
  * refer to them (pointer blocks, file descriptors, directory content) in the order they were
  * staged, (3) bitmap clusters with the frees of resources that step 2 stopped referring to.
  *
- * <p>A cut after step 1 leaks resources (allocated, unreferenced), which the checker reports and
+ * <p>The writes reach the device through the metadata journal as one atomic change. Where no
+ * journal can be used (its area on a foreign volume holds other data, or a change too large for
+ * one record) they are written in this order, in which a cut after step 1 leaks resources (allocated, unreferenced), which the checker reports and
  * repairs; it never leaves a reference to a free resource. Frees are applied to the in-memory
  * bitmap only at step 3, so nothing freed here can be handed out again before the structure that
  * used it has been rewritten. Callers that need one structure on disk before another (an FD before
@@ -71,11 +73,23 @@ public final class MetadataTransaction {
     volume.clearCaches();
   }
 
-  /** Writes everything in the safe order. */
+  /**
+   * Writes everything in the safe order, as one journaled change (joining the caller's change
+   * when one is in progress); the order still matters when the journal cannot be used.
+   */
   public void commit() throws IOException {
     checkOpen();
     committed = true;
     volume.committing(this);
+    volume.beginChange();
+    try {
+      writeInOrder();
+    } finally {
+      volume.endChange();
+    }
+  }
+
+  private void writeInOrder() throws IOException {
     volume.writeDirtyBitmaps();
     List<Map.Entry<Long, ByteBuffer>> writes = new ArrayList<>(structures.entrySet());
     for (Map.Entry<Long, ByteBuffer> write : writes) {

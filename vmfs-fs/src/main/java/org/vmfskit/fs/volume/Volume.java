@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.vmfskit.fs.device.BlockDevice;
+import org.vmfskit.fs.device.CopyOnWriteBlockDevice;
+import org.vmfskit.fs.device.ReadOnlyBlockDevice;
 import org.vmfskit.fs.format.Corrupt;
 import org.vmfskit.fs.format.FileDescriptor;
 import org.vmfskit.fs.format.FileDescriptorAddr;
@@ -23,6 +25,9 @@ import org.vmfskit.fs.format.PointerBlockAddr;
 import org.vmfskit.fs.format.ResourceHeader;
 import org.vmfskit.fs.format.SubBlockAddr;
 import org.vmfskit.fs.format.VmfsFormatException;
+import org.vmfskit.fs.journal.Journal;
+import org.vmfskit.fs.journal.JournalRecord;
+import org.vmfskit.fs.journal.JournaledBlockDevice;
 
 /**
  * An open VMFS3/5 volume on a block device: its headers, geometry and resource files, FD and
@@ -38,6 +43,9 @@ public final class Volume implements AutoCloseable {
   private static final int PB_CACHE_ENTRIES = 4096;
 
   private final BlockDevice device;
+  /** The device as opened, when {@link #device} is a view over it that must close it too. */
+  private final BlockDevice opened;
+  private final Journal journal;
   private final LvmHeader lvm;
   private final FsDescriptor fs;
   private final Geometry geometry;
@@ -53,8 +61,11 @@ public final class Volume implements AutoCloseable {
   /** The transaction begun and not yet committed; its allocations are undone if it never commits. */
   private MetadataTransaction active;
 
-  private Volume(BlockDevice device, LvmHeader lvm, FsDescriptor fs, Geometry geometry, Map<ResourceKind, ResourceFile> resources) {
+  private Volume(BlockDevice device, BlockDevice opened, Journal journal, LvmHeader lvm, FsDescriptor fs, Geometry geometry,
+      Map<ResourceKind, ResourceFile> resources) {
     this.device = device;
+    this.opened = opened;
+    this.journal = journal;
     this.lvm = lvm;
     this.fs = fs;
     this.geometry = geometry;
@@ -62,20 +73,37 @@ public final class Volume implements AutoCloseable {
   }
 
   /**
-   * Opens the volume on {@code device}, reading and checking the LVM header, the FS descriptor and
-   * the four resource files. The device is read-only or writable as it was opened.
+   * Opens the volume on {@code device}, reading and checking the LVM header, the FS descriptor,
+   * the metadata journal and the four resource files. The device is read-only or writable as it was
+   * opened. A journal record whose in-place writes may not all have landed is replayed first: on
+   * the device when it is writable, otherwise into a private copy-on-write view, so a read-only
+   * open sees the volume as the change left it and still writes nothing.
    */
-  public static Volume open(BlockDevice device) throws IOException {
-    ByteBuffer lvmRaw = ResourceFile.read(device, LvmHeader.IMAGE_OFFSET, LvmHeader.SIZE, "LvmHeader");
+  public static Volume open(BlockDevice opened) throws IOException {
+    ByteBuffer lvmRaw = ResourceFile.read(opened, LvmHeader.IMAGE_OFFSET, LvmHeader.SIZE, "LvmHeader");
     LvmHeader lvm = LvmHeader.decode(lvmRaw, LvmHeader.IMAGE_OFFSET);
+    // The FS descriptor is written once by mkfs and never journaled.
     long fsOffset = Geometry.deviceOffset(FsDescriptor.LOGICAL_OFFSET);
-    FsDescriptor fs = FsDescriptor.decode(ResourceFile.read(device, fsOffset, FsDescriptor.SIZE, "FsDescriptor"), fsOffset);
+    FsDescriptor fs = FsDescriptor.decode(ResourceFile.read(opened, fsOffset, FsDescriptor.SIZE, "FsDescriptor"), fsOffset);
     if (!fs.lvmUuid().equals(lvm.lvmUuid())) {
       throw Corrupt.defect("FsDescriptor", fsOffset + 0xB1, "lvmUuid", "file system does not belong to this LVM volume", lvm.lvmUuid(), fs.lvmUuid());
     }
     long imageNeeded = LvmHeader.DATA_OFFSET + lvm.extentBytes();
-    if (device.size() < imageNeeded) {
+    if (opened.size() < imageNeeded) {
       throw new org.vmfskit.fs.format.TruncatedImageException("LvmHeader", LvmHeader.IMAGE_OFFSET, imageNeeded, null);
+    }
+    Journal journal = Journal.read(opened);
+    BlockDevice device;
+    if (opened.isReadOnly()) {
+      device = opened;
+      if (journal.pending().isPresent()) {
+        CopyOnWriteBlockDevice view = new CopyOnWriteBlockDevice(opened, JournalRecord.SECTOR);
+        journal.replay(view);
+        device = new ReadOnlyBlockDevice(view);
+      }
+    } else {
+      journal.recover();
+      device = new JournaledBlockDevice(opened, journal);
     }
     long blockSize = fs.fileBlockSize();
     long volumeBlocks = lvm.extentBytes() / blockSize;
@@ -94,7 +122,7 @@ public final class Volume implements AutoCloseable {
       throw Corrupt.defect("ResourceHeader of .sbc.sf", sbc.headerDeviceOffset() + 0x0C, "resourceSize", "bad sub-block size", "a power of two from 512 to the block size", sbSize);
     }
     Geometry geometry = new Geometry(blockSize, sbSize, (int) (pbc.header().resourceSize() / 4), fbb.numResources());
-    return new Volume(device, lvm, fs, geometry, resources);
+    return new Volume(device, opened, journal, lvm, fs, geometry, resources);
   }
 
   private static Map<ResourceKind, ResourceFile> openResourceFiles(BlockDevice device, long blockSize, long volumeBlocks) throws IOException {
@@ -129,6 +157,42 @@ public final class Volume implements AutoCloseable {
   /** Returns the device the volume lives on. */
   public BlockDevice device() {
     return device;
+  }
+
+  /** Returns the metadata journal of the volume. */
+  public Journal journal() {
+    return journal;
+  }
+
+  /**
+   * Starts an atomic change, or joins the one in progress: every metadata write until the
+   * matching {@link #endChange} reaches the device as one journaled change. The caller holds the
+   * write lock. On a read-only volume this does nothing (nothing can be written).
+   */
+  public void beginChange() throws IOException {
+    if (device instanceof JournaledBlockDevice journaled) {
+      journaled.begin();
+    }
+  }
+
+  /** Ends the change begun by the matching {@link #beginChange}; the outermost end commits it. */
+  public void endChange() throws IOException {
+    if (device instanceof JournaledBlockDevice journaled) {
+      journaled.end();
+    }
+  }
+
+  /**
+   * Writes file bytes that nothing on disk refers to yet (see
+   * {@link JournaledBlockDevice#writeUnreferenced}): a fresh or to-be-zeroed unit, or a tail past
+   * the file's end.
+   */
+  public void writeUnreferenced(long deviceOffset, ByteBuffer src) throws IOException {
+    if (device instanceof JournaledBlockDevice journaled) {
+      journaled.writeUnreferenced(deviceOffset, src);
+    } else {
+      device.write(deviceOffset, src);
+    }
   }
 
   /** Returns the LVM header. */
@@ -503,8 +567,13 @@ public final class Volume implements AutoCloseable {
     }
     ResourceBitmap bitmap = bitmap(kind);
     long clusters = resources.get(kind).header().numClusters();
-    for (long c = 0; c < clusters; c++) {
-      bitmap.writeCluster(device, c);
+    beginChange();
+    try {
+      for (long c = 0; c < clusters; c++) {
+        bitmap.writeCluster(device, c);
+      }
+    } finally {
+      endChange();
     }
     return clusters;
   }
@@ -547,23 +616,32 @@ public final class Volume implements AutoCloseable {
     }
     return new VolumeInfo(lvm.majorVersion(), fs.majorVersion(), fs.minorVersion(), fs.label(), fs.fsUuid().toString(),
         lvm.lvmUuid().toString(), lvm.extentBytes(), geometry.blockSize(), geometry.subBlockSize(), geometry.addressesPerMap(),
-        geometry.numBlocks(), freeCount(ResourceKind.FILE_BLOCK), fs.creationTime(), List.copyOf(usage));
+        geometry.numBlocks(), freeCount(ResourceKind.FILE_BLOCK), fs.creationTime(), List.copyOf(usage), journal.status());
   }
 
   /** Flushes written bytes to stable storage. */
   public void flush() throws IOException {
     if (!device.isReadOnly()) {
       device.flush();
+      // Everything journaled so far is now in place: no open needs to replay it.
+      journal.retire();
     }
   }
 
-  /** Flushes and closes the device. */
+  /** Flushes, marks the journal clean and closes the device. */
   @Override
   public void close() throws IOException {
     try {
       flush();
     } finally {
-      device.close();
+      try {
+        device.close();
+      } finally {
+        if (device != opened && device instanceof ReadOnlyBlockDevice) {
+          // A read-only view over a replayed journal: the view does not own the opened device.
+          opened.close();
+        }
+      }
     }
   }
 }

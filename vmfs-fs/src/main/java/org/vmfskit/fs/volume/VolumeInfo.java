@@ -19,11 +19,12 @@ import java.util.List;
  * @param freeBlocks free file blocks
  * @param creationTime unix seconds
  * @param resources usage of each resource file
+ * @param journal the state of the metadata journal, in words
  */
 public record VolumeInfo(
     int lvmMajor, int fsMajor, int fsMinor, String label, String fsUuid, String lvmUuid, long volumeBytes,
     long blockSize, long subBlockSize, int addressesPerMap, long blocks, long freeBlocks, long creationTime,
-    List<ResourceUsage> resources) {
+    List<ResourceUsage> resources, String journal) {
 
   /**
    * The usage of one resource file.

@@ -16,7 +16,7 @@ import org.vmfskit.fs.format.FileDescriptor;
 import org.vmfskit.fs.format.FileType;
 import org.vmfskit.fs.testing.FailingBlockDevice;
 import org.vmfskit.fs.testing.Images;
-import org.vmfskit.fs.testing.OverlayBlockDevice;
+import org.vmfskit.fs.device.CopyOnWriteBlockDevice;
 import org.vmfskit.fs.testing.Patterns;
 import org.vmfskit.fs.volume.ResourceKind;
 import org.vmfskit.fs.volume.Volume;
@@ -56,12 +56,12 @@ class CrashConsistencyTest {
 
   @Test
   void everyCutPoint_duringPromotions_leavesNoDanglingReference() throws IOException {
-    FailingBlockDevice counter = new FailingBlockDevice(new OverlayBlockDevice(template), Long.MAX_VALUE);
+    FailingBlockDevice counter = new FailingBlockDevice(new CopyOnWriteBlockDevice(template), Long.MAX_VALUE);
     promotions(Vmfs.open(counter));
     long total = counter.writes();
     List<String> failures = new ArrayList<>();
     for (long cut = 0; cut <= total; cut++) {
-      OverlayBlockDevice disk = new OverlayBlockDevice(template);
+      CopyOnWriteBlockDevice disk = new CopyOnWriteBlockDevice(template);
       try {
         promotions(Vmfs.open(new FailingBlockDevice(disk, cut)));
       } catch (IOException expected) {
@@ -94,13 +94,13 @@ class CrashConsistencyTest {
 
   @Test
   void everyCutPoint_leavesAVolumeThatOpensAndHasNoDanglingReference() throws IOException {
-    FailingBlockDevice counter = new FailingBlockDevice(new OverlayBlockDevice(template), Long.MAX_VALUE);
+    FailingBlockDevice counter = new FailingBlockDevice(new CopyOnWriteBlockDevice(template), Long.MAX_VALUE);
     changes(Vmfs.open(counter));
     long total = counter.writes();
     assertThat(total).isGreaterThan(20);
     List<String> failures = new ArrayList<>();
     for (long cut = 0; cut <= total; cut++) {
-      OverlayBlockDevice disk = new OverlayBlockDevice(template);
+      CopyOnWriteBlockDevice disk = new CopyOnWriteBlockDevice(template);
       try {
         changes(Vmfs.open(new FailingBlockDevice(disk, cut)));
       } catch (IOException expected) {

@@ -66,6 +66,9 @@ final class HostileImages {
     ranges.add(new Range("LvmHeader", LvmHeader.IMAGE_OFFSET, 0x100));
     ranges.add(new Range("LVM volume descriptor", LvmHeader.IMAGE_OFFSET + 0x200, 0x98));
     ranges.add(new Range("FsDescriptor", Geometry.deviceOffset(FsDescriptor.LOGICAL_OFFSET), 0x150));
+    long journal = Geometry.deviceOffset(org.vmfskit.fs.journal.Journal.LOGICAL_OFFSET);
+    ranges.add(new Range("JournalHeader", journal, 0x20));
+    ranges.add(new Range("JournalRecord", journal + org.vmfskit.fs.journal.JournalHeader.SIZE, 0x40));
     try (Vmfs fs = Vmfs.open(new ReadOnlyBlockDevice(device))) {
       Volume volume = fs.volume();
       long blockSize = volume.geometry().blockSize();

@@ -112,6 +112,18 @@ class ParserFuzzTest {
     expectOnlyIoExceptions(() -> HeartbeatSlot.decode(padded(data, HeartbeatSlot.SIZE), 0, 0x1400000));
   }
 
+  @FuzzTest(maxDuration = "30s")
+  void journalHeaderAndRecord(byte[] data) {
+    long area = org.vmfskit.fs.volume.Geometry.deviceOffset(org.vmfskit.fs.journal.Journal.LOGICAL_OFFSET);
+    expectOnlyIoExceptions(() -> {
+      ByteBuffer buffer = padded(data, Math.max(org.vmfskit.fs.journal.JournalHeader.SIZE, data.length));
+      if (org.vmfskit.fs.journal.JournalHeader.hasMagic(buffer, 0)) {
+        org.vmfskit.fs.journal.JournalHeader.decode(buffer, 0, area);
+      }
+      org.vmfskit.fs.journal.JournalRecord.decode(buffer, area + 512, area + org.vmfskit.fs.journal.Journal.AREA_BYTES, 1L << 34);
+    });
+  }
+
   private static SparseMemoryBlockDevice template;
   private static List<HostileImages.Range> ranges;
 
