@@ -18,8 +18,9 @@ import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.volume.FormatOptions;
 
 /**
- * {@code vmfs fsck --repair} on an image left by a power cut in the middle of a delete, and the
- * write lock that refuses a second writer while readers still get in.
+ * {@code vmfs fsck} and {@code --repair} on an image left by a power cut in the middle of a delete
+ * (with the journal, and with the journal turned off), and the write lock that refuses a second
+ * writer while readers still get in.
  */
 class FsckRepairAndLockTest {
 
@@ -46,17 +47,51 @@ class FsckRepairAndLockTest {
     return image;
   }
 
-  @Test
-  void fsckRepair_afterCutDuringDelete_repairsAndSecondCheckIsClean() throws Exception {
-    Path image = imageWithFiles();
-    // Cut the power at the second write of a delete: the entry is gone, the blocks not yet freed.
+  private static String sha256(Path file) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+
+  /** Cuts the power at write {@code cut} of {@code fs.delete(path)} on the image. */
+  private static void cutDuringDelete(Path image, long cut, String path) throws Exception {
     try (FileChannelBlockDevice device = FileChannelBlockDevice.openWritable(image)) {
-      FaultInjectingBlockDevice faulty = new FaultInjectingBlockDevice(device, 2, FaultInjectingBlockDevice.Mode.DROP, 0);
+      FaultInjectingBlockDevice faulty = new FaultInjectingBlockDevice(device, cut, FaultInjectingBlockDevice.Mode.DROP, 0);
       Vmfs fs = Vmfs.open(faulty);
-      assertThatThrownBy(() -> fs.delete("/d/f1")).isInstanceOf(FaultInjectingBlockDevice.PowerCutException.class);
+      assertThatThrownBy(() -> fs.delete(path)).isInstanceOf(FaultInjectingBlockDevice.PowerCutException.class);
     }
+  }
+
+  @Test
+  void fsck_afterCutDuringDelete_replaysTheJournalInMemory_andRepairReplaysItOnDisk() throws Exception {
+    Path image = imageWithFiles();
+    // Write 1 of the delete is its journal record, write 2 its first in-place write: cut there.
+    cutDuringDelete(image, 2, "/d/f1");
+    String hash = sha256(image);
     Run before = vmfs("fsck", image.toString());
-    assertThat(before.status()).isEqualTo(1);
+    assertThat(before.status()).as(before.out()).isZero();
+    assertThat(before.out()).contains("0 problem(s)").contains("replayed in memory (read-only open)");
+    assertThat(vmfs("ls", image.toString(), "/d").out()).doesNotContain("f1").contains("f2");
+    assertThat(sha256(image)).as("a read-only fsck writes nothing").isEqualTo(hash);
+    Run repair = vmfs("fsck", image.toString(), "--repair");
+    assertThat(repair.status()).as(repair.out()).isZero();
+    Run after = vmfs("fsck", image.toString());
+    assertThat(after.status()).as(after.out()).isZero();
+    assertThat(after.out()).contains("0 problem(s)").doesNotContain("replayed");
+  }
+
+  @Test
+  void fsckRepair_withoutAJournal_repairsACutDeleteAndSecondCheckIsClean() throws Exception {
+    Path image = imageWithFiles();
+    // Data in the journal area (as another writer might leave there) turns the journal off, so
+    // the delete uses ordered writes: the entry goes first, the blocks are freed after.
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.WRITE)) {
+      byte[] foreign = new byte[org.vmfskit.fs.journal.Journal.AREA_BYTES];
+      java.util.Arrays.fill(foreign, (byte) 0x5A);
+      channel.write(ByteBuffer.wrap(foreign), org.vmfskit.fs.volume.Geometry.deviceOffset(org.vmfskit.fs.journal.Journal.LOGICAL_OFFSET));
+    }
+    cutDuringDelete(image, 2, "/d/f1");
+    Run before = vmfs("fsck", image.toString());
+    assertThat(before.status()).as(before.out()).isEqualTo(1);
+    assertThat(before.out()).contains("journal: not used");
     Run repair = vmfs("fsck", image.toString(), "--repair");
     assertThat(repair.out()).contains("repaired: ");
     assertThat(repair.status()).as(repair.out()).isZero();
