@@ -19,6 +19,7 @@ import org.vmfskit.fs.check.Problem;
 import org.vmfskit.fs.check.VolumeChecker;
 import org.vmfskit.fs.check.VolumeRepairer;
 import org.vmfskit.fs.device.FaultInjectingBlockDevice;
+import org.vmfskit.fs.testing.WriteRecorder;
 import org.vmfskit.fs.device.FaultInjectingBlockDevice.Mode;
 import org.vmfskit.fs.device.FaultInjectingBlockDevice.PowerCutException;
 import org.vmfskit.fs.device.SparseMemoryBlockDevice;

@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vmfskit.fs.check.VolumeChecker;
-import org.vmfskit.fs.device.BlockDevice;
 import org.vmfskit.fs.device.CopyOnWriteBlockDevice;
 import org.vmfskit.fs.device.FaultInjectingBlockDevice;
 import org.vmfskit.fs.device.FaultInjectingBlockDevice.PowerCutException;
@@ -18,6 +17,7 @@ import org.vmfskit.fs.device.SparseMemoryBlockDevice;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.format.CorruptStructureException;
 import org.vmfskit.fs.testing.Images;
+import org.vmfskit.fs.testing.WriteRecorder;
 import org.vmfskit.fs.volume.Geometry;
 
 class JournalTest {
@@ -78,47 +78,14 @@ class JournalTest {
       vmfs.mkdir("/before");
     }
     // A dry run on a copy finds which write of the change is the record.
-    java.util.List<Long> offsets = new java.util.ArrayList<>();
-    CopyOnWriteBlockDevice copy = new CopyOnWriteBlockDevice(memory);
-    Vmfs.open(new WriteLog(copy, offsets)).mkdir("/during");
-    int record = offsets.indexOf(AREA) + 1;
-    assertThat(record).as("the change's record write").isPositive().isLessThan(offsets.size());
+    WriteRecorder recorder = new WriteRecorder(new CopyOnWriteBlockDevice(memory));
+    Vmfs.open(recorder).mkdir("/during");
+    int record = recorder.offsets().indexOf(AREA) + 1;
+    assertThat(record).as("the change's record write").isPositive().isLessThan(recorder.offsets().size());
     FaultInjectingBlockDevice faulty = new FaultInjectingBlockDevice(memory, record + 1, FaultInjectingBlockDevice.Mode.DROP, 0);
     Vmfs vmfs = Vmfs.open(faulty);
     assertThatThrownBy(() -> vmfs.mkdir("/during")).isInstanceOf(PowerCutException.class);
     return memory;
-  }
-
-  /** Passes everything to a device and notes where each write goes. */
-  private record WriteLog(BlockDevice delegate, java.util.List<Long> offsets) implements BlockDevice {
-    public long size() throws IOException {
-      return delegate.size();
-    }
-
-    public void readFully(long deviceOffset, ByteBuffer dst) throws IOException {
-      delegate.readFully(deviceOffset, dst);
-    }
-
-    public void write(long deviceOffset, ByteBuffer src) throws IOException {
-      offsets.add(deviceOffset);
-      delegate.write(deviceOffset, src);
-    }
-
-    public boolean isReadOnly() {
-      return false;
-    }
-
-    public void flush() {}
-
-    public String name() {
-      return "write log";
-    }
-
-    public void resize(long newSize) throws IOException {
-      delegate.resize(newSize);
-    }
-
-    public void close() {}
   }
 
   @Test

@@ -1,28 +1,36 @@
-package org.vmfskit.fs.crash;
+package org.vmfskit.fs.testing;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import it.unimi.dsi.fastutil.longs.LongArrayList;
 import java.util.BitSet;
 import org.vmfskit.fs.device.BlockDevice;
 
 /**
- * Passes everything to a device and notes, per write (1-based), whether it crosses a 512-byte
- * boundary: only those can tear, so a torn-write run skips the others (for them a tear is the same
- * as the dropped-write run's cut).
+ * Passes everything to a device and notes where each write went and, per write (1-based), whether
+ * it crosses a 512-byte boundary: only those can tear, so a torn-write run skips the others (for
+ * them a tear is the same as the dropped-write run's cut).
  */
-final class WriteRecorder implements BlockDevice {
+public final class WriteRecorder implements BlockDevice {
 
   private final BlockDevice delegate;
   private final BitSet tearable = new BitSet();
+  private final LongArrayList offsets = new LongArrayList();
   private long writes;
 
-  WriteRecorder(BlockDevice delegate) {
+  /** Records the writes to {@code delegate}. */
+  public WriteRecorder(BlockDevice delegate) {
     this.delegate = delegate;
   }
 
   /** Returns the writes that cross a sector boundary. */
-  BitSet tearable() {
+  public BitSet tearable() {
     return tearable;
+  }
+
+  /** Returns the device offset of every write, in order. */
+  public LongArrayList offsets() {
+    return offsets;
   }
 
   @Override
@@ -38,6 +46,7 @@ final class WriteRecorder implements BlockDevice {
   @Override
   public void write(long offset, ByteBuffer src) throws IOException {
     writes++;
+    offsets.add(offset);
     if (Math.floorDiv(offset, 512) != Math.floorDiv(offset + src.remaining() - 1, 512)) {
       tearable.set((int) writes);
     }
