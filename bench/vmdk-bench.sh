@@ -18,4 +18,4 @@ cp_path+=":$(jar com/google/guava/guava/33.4.8-jre 'guava-*.jar')"
 cp_path+=":$(jar com/google/guava/failureaccess 'failureaccess-*.jar')"
 cp_path+=":$(jar it/unimi/dsi/fastutil/8.5.15 'fastutil-*.jar')"
 
-"$JAVA_HOME/bin/java" -Xmx2g -XX:+UseParallelGC -cp "$cp_path" org.vmfskit.fs.vmdk.VmdkBench "$work" bench/RESULTS.md "${BENCH_MODE:-full}"
+"$JAVA_HOME/bin/java" -Xmx2g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED -cp "$cp_path" org.vmfskit.fs.vmdk.VmdkBench "$work" bench/RESULTS.md "${BENCH_MODE:-full}"

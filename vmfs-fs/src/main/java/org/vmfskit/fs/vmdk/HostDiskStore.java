@@ -13,8 +13,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.vmfskit.fs.device.FileChannelBlockDevice;
 
 /**
  * A {@link DiskStore} over a directory of a {@link java.nio.file.FileSystem} (the default one or
@@ -62,7 +64,7 @@ public final class HostDiskStore implements DiskStore {
         writable
             ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)
             : FileChannel.open(file, StandardOpenOption.READ);
-    return new HostDiskFile(channel, file.toString(), !writable);
+    return new HostDiskFile(channel, file, !writable);
   }
 
   @Override
@@ -80,7 +82,7 @@ public final class HostDiskStore implements DiskStore {
     if (allocation == Allocation.THIN) {
       options.add(StandardOpenOption.SPARSE);
     }
-    HostDiskFile disk = new HostDiskFile(FileChannel.open(file, options), file.toString(), false);
+    HostDiskFile disk = new HostDiskFile(FileChannel.open(file, options), file, false);
     try {
       switch (allocation) {
         case THIN, ZEROED_THICK -> disk.setSize(size);
@@ -142,18 +144,41 @@ public final class HostDiskStore implements DiskStore {
     }
   }
 
-  /** A host file reached with positional channel I/O only. */
-  static final class HostDiskFile implements DiskFile {
+  /**
+   * A host file reached with positional channel I/O only, except that exports copy into it and out
+   * of it with the kernel ({@link KernelCopySource}).
+   */
+  static final class HostDiskFile implements DiskFile, KernelCopySource {
     private static final int ZERO_CHUNK = 1 << 20;
 
     private final FileChannel channel;
+    private final Path path;
     private final String name;
     private final boolean readOnly;
 
-    HostDiskFile(FileChannel channel, String name, boolean readOnly) {
+    HostDiskFile(FileChannel channel, Path path, boolean readOnly) {
       this.channel = channel;
-      this.name = name;
+      this.path = path;
+      this.name = path.toString();
       this.readOnly = readOnly;
+    }
+
+    /** Returns the channel, for an export that copies into this file with the kernel. */
+    FileChannel channel() throws IOException {
+      checkWritable();
+      return channel;
+    }
+
+    @Override
+    public Optional<List<DataRange>> dataRanges(long from, long to) {
+      return SeekDataRanges.of(path, from, to);
+    }
+
+    @Override
+    public void copyTo(long from, long length, FileChannel target, long targetOffset) throws IOException {
+      // The device wrapper is only borrowed for its kernel copy (transferTo, copy_file_range on
+      // Linux); it is not closed, as the channel belongs to this file.
+      FileChannelBlockDevice.of(channel, name, true).copyTo(from, length, target, targetOffset);
     }
 
     @Override

@@ -338,7 +338,12 @@ public final class VirtualDisk implements Closeable {
     return new Info(capacity, chain);
   }
 
-  /** Exports the flattened chain as a raw image into {@code out}, leaving unowned and zero runs as holes. */
+  /**
+   * Exports the flattened chain as a raw image into {@code out}, which must be empty, leaving unowned
+   * and zero runs as holes. A flat base in a host or VMFS file exported to a host file is copied by the
+   * kernel, and then its allocated-but-zero ranges (a thick base) become written zeros, as
+   * {@code cp --sparse=auto} does; its holes stay holes.
+   */
   public synchronized void exportRaw(DiskFile out) throws IOException {
     DiskExport.raw(this, out);
   }
@@ -358,6 +363,16 @@ public final class VirtualDisk implements Closeable {
   /** Exports the flattened chain as a monolithicSparse (KDMV) file into the empty file {@code out}. */
   public synchronized void exportMonolithicSparse(DiskFile out) throws IOException {
     DiskExport.monolithicSparse(this, out);
+  }
+
+  /** Returns the base layer's extents, in disk order: an export may copy them wholesale. */
+  List<Extent> baseExtents() {
+    return layers.getLast().extents();
+  }
+
+  /** Returns whether the extent id {@code owner} of a region run is one of the base layer's. */
+  boolean inBase(short owner) {
+    return owner >= extents.length - layers.getLast().extents().size();
   }
 
   /** Returns whether region data exists: used by exports to skip runs no layer owns. */

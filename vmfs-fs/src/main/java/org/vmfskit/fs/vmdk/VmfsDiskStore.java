@@ -3,9 +3,11 @@ package org.vmfskit.fs.vmdk;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.ReadOnlyFileSystemException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.vmfskit.fs.file.FileStat;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.file.VmfsFile;
@@ -112,7 +114,30 @@ public final class VmfsDiskStore implements DiskStore {
   }
 
   /** A disk file that is a file of the volume. */
-  private record VmfsDiskFile(VmfsFile file, boolean readOnly) implements DiskFile {
+  private record VmfsDiskFile(VmfsFile file, boolean readOnly) implements DiskFile, KernelCopySource {
+
+    /**
+     * The non-hole runs of the block map; holes and to-be-zeroed blocks read as zeros without the
+     * device. A file whose runs do not cover the range (its data resident in the descriptor) answers
+     * unknown.
+     */
+    @Override
+    public Optional<List<DataRange>> dataRanges(long from, long to) throws IOException {
+      List<DataRange> ranges = new ArrayList<>();
+      long covered = 0;
+      for (org.vmfskit.fs.file.Extent extent : file.extents(from, to - from)) {
+        covered += extent.length();
+        if (!extent.isHole()) {
+          ranges.add(new DataRange(extent.fileOffset(), extent.fileOffset() + extent.length()));
+        }
+      }
+      return covered == Math.min(to, file.size()) - from ? Optional.of(ranges) : Optional.empty();
+    }
+
+    @Override
+    public void copyTo(long from, long length, FileChannel target, long targetOffset) throws IOException {
+      file.copyTo(from, length, target, targetOffset);
+    }
 
     @Override
     public long size() throws IOException {
