@@ -215,23 +215,25 @@ final class DiskCommands {
     }
   }
 
-  /** {@code vmfs disk export IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse]}. */
+  /** {@code vmfs disk export IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized]}. */
   static final class Export implements Command {
     public String name() { return "disk export"; }
-    public String synopsis() { return "IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse] [--force] [--host]"; }
-    public String summary() { return "flatten the disk's chain into a host file: raw image, flat VMDK (OUT.vmdk + OUT-flat.vmdk) or monolithicSparse"; }
+    public String synopsis() { return "IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized] [--force] [--host]"; }
+    public String summary() {
+      return "flatten the disk's chain into a host file: raw image, flat VMDK (OUT.vmdk + OUT-flat.vmdk), monolithicSparse or streamOptimized (OVF)";
+    }
     public int[] arity() { return new int[] {3, 3}; }
 
     public Options options() {
-      return new Options().addOption(VolumeCommands.valued("format", "FORMAT", "raw (default), flat or monolithicSparse"))
+      return new Options().addOption(VolumeCommands.valued("format", "FORMAT", "raw (default), flat, monolithicSparse or streamOptimized"))
           .addOption(VolumeCommands.flag("f", "force", "overwrite OUT")).addOption(host());
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       Path out = Path.of(line.getArgs()[2]).toAbsolutePath();
       String format = line.getOptionValue("format", "raw");
-      if (!List.of("raw", "flat", "monolithicsparse").contains(format.toLowerCase(Locale.ROOT))) {
-        throw new UsageException("--format must be raw, flat or monolithicSparse");
+      if (!List.of("raw", "flat", "monolithicsparse", "streamoptimized").contains(format.toLowerCase(Locale.ROOT))) {
+        throw new UsageException("--format must be raw, flat, monolithicSparse or streamOptimized");
       }
       if (Files.exists(out)) {
         if (!line.hasOption("force")) {
@@ -249,6 +251,11 @@ final class DiskCommands {
             }
           }
           case "flat" -> disk.exportFlat(target, name).close();
+          case "streamoptimized" -> {
+            try (DiskFile file = target.create(name)) {
+              disk.exportStreamOptimized(file);
+            }
+          }
           default -> {
             try (DiskFile file = target.create(name)) {
               disk.exportMonolithicSparse(file);

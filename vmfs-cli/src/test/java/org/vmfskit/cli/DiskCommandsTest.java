@@ -49,6 +49,10 @@ class DiskCommandsTest {
     assertThat(CliRunner.run("disk", "export", img, "vm/vm.vmdk", sparse.toString(), "--format", "monolithicSparse").exitCode()).isZero();
     ExternalTool.Result compare = ExternalTool.run(60, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", sparse.toString(), raw.toString());
     assertThat(compare.exitCode()).as(compare.stdout() + compare.stderr()).isZero();
+    Path stream = dir.resolve("out-stream.vmdk");
+    assertThat(CliRunner.run("disk", "export", img, "vm/vm.vmdk", stream.toString(), "--format", "streamOptimized").exitCode()).isZero();
+    compare = ExternalTool.run(60, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", stream.toString(), raw.toString());
+    assertThat(compare.exitCode()).as(compare.stdout() + compare.stderr()).isZero();
     Path flat = dir.resolve("out-flat-export.vmdk");
     assertThat(CliRunner.run("disk", "export", img, "vm/vm.vmdk", flat.toString(), "--format", "flat").exitCode()).isZero();
     compare = ExternalTool.run(60, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", flat.toString(), raw.toString());

@@ -204,16 +204,7 @@ final class DiskExport {
     long overHead = Math.ceilDiv(gtOffset + gts * 4, KDMV_GRAIN_SECTORS) * KDMV_GRAIN_SECTORS;
     KdmvHeader header = new KdmvHeader(1, KdmvHeader.FLAG_NEWLINE, capacitySectors, KDMV_GRAIN_SECTORS, 1,
         KDMV_DESCRIPTOR_SECTORS, KDMV_GTES, 0, gdOffset, overHead, 0, 0);
-    String name = out.name().substring(out.name().lastIndexOf('/') + 1);
-    Descriptor descriptor = Descriptor.of("monolithicSparse", DiskCreation.newCid(), Descriptor.NO_PARENT_CID,
-        List.of(new Descriptor.ExtentLine(Descriptor.Access.RW, capacitySectors, Descriptor.ExtentType.SPARSE,
-            name.isEmpty() ? "disk.vmdk" : name, -1)));
-    for (Descriptor.Entry entry : disk.descriptor().ddb()) {
-      if (entry.key().startsWith("ddb.geometry") || entry.key().equals("ddb.adapterType")) {
-        descriptor = descriptor.withDdb(entry.key(), entry.value());
-      }
-    }
-    byte[] text = descriptor.toBytes();
+    byte[] text = embeddedDescriptor(disk, out, "monolithicSparse").toBytes();
     if (text.length > KDMV_DESCRIPTOR_SECTORS * 512) {
       throw new IOException("descriptor of " + text.length + " bytes does not fit in the embedded area");
     }
@@ -264,8 +255,25 @@ final class DiskExport {
     out.write(gdOffset * 512, meta);
   }
 
+  /**
+   * Returns the descriptor embedded in an exported hosted sparse file: a new CID, no parent, one
+   * SPARSE extent naming the file itself, and the source's geometry and adapter type.
+   */
+  static Descriptor embeddedDescriptor(VirtualDisk disk, DiskFile out, String createType) {
+    String name = out.name().substring(out.name().lastIndexOf('/') + 1);
+    Descriptor descriptor = Descriptor.of(createType, DiskCreation.newCid(), Descriptor.NO_PARENT_CID,
+        List.of(new Descriptor.ExtentLine(Descriptor.Access.RW, disk.capacity() / 512, Descriptor.ExtentType.SPARSE,
+            name.isEmpty() ? "disk.vmdk" : name, -1)));
+    for (Descriptor.Entry entry : disk.descriptor().ddb()) {
+      if (entry.key().startsWith("ddb.geometry") || entry.key().equals("ddb.adapterType")) {
+        descriptor = descriptor.withDdb(entry.key(), entry.value());
+      }
+    }
+    return descriptor;
+  }
+
   /** Returns whether any layer owns a byte of {@code [offset, offset + length)}. */
-  private static boolean owned(VirtualDisk disk, long offset, int length) throws IOException {
+  static boolean owned(VirtualDisk disk, long offset, int length) throws IOException {
     for (long r = offset / ChainIndex.REGION_BYTES; r <= (offset + length - 1) / ChainIndex.REGION_BYTES; r++) {
       ChainIndex.Region region = disk.region(r);
       for (int i = 0; i < region.count(); i++) {
@@ -277,7 +285,7 @@ final class DiskExport {
     return false;
   }
 
-  private static boolean isZero(MemorySegment segment, long offset, int length) {
+  static boolean isZero(MemorySegment segment, long offset, int length) {
     return MemorySegment.mismatch(segment, offset, offset + length, ZEROS, 0, length) < 0;
   }
 }

@@ -364,6 +364,14 @@ public final class VirtualDisk implements Closeable {
   public synchronized void exportMonolithicSparse(DiskFile out) throws IOException {
     DiskExport.monolithicSparse(this, out);
   }
+  /**
+   * Exports the flattened chain as a stream-optimized VMDK (compressed grains, GD at the end: the
+   * format of OVF/OVA packages), written front to back in one pass.
+   */
+  public synchronized void exportStreamOptimized(DiskFile out) throws IOException {
+    StreamOptimizedExport.write(this, out);
+  }
+
 
   /** Returns the base layer's extents, in disk order: an export may copy them wholesale. */
   List<Extent> baseExtents() {

@@ -161,7 +161,7 @@ class OracleTest {
   }
 
   @Test
-  void monolithicSparseExport_readByQemuAndLibvmdk() throws Exception {
+  void monolithicSparseAndStreamOptimizedExports_readByQemuAndLibvmdk() throws Exception {
     assumeTrue(Oracles.toolAvailable("qemu-img"), "qemu-img not installed");
     SplittableRandom random = new SplittableRandom(11);
     byte[] model = new byte[(int) CAPACITY];
@@ -172,23 +172,32 @@ class OracleTest {
     try (DiskFile out = HostDiskStore.of(dir).create("mono.vmdk")) {
       child.exportMonolithicSparse(out);
     }
+    try (DiskFile out = HostDiskStore.of(dir).create("stream.vmdk")) {
+      child.exportStreamOptimized(out);
+    }
     try (VirtualDisk flat = child.exportFlat(HostDiskStore.of(dir), "flat.vmdk")) {
       assertThat(flat.info().chain()).hasSize(1);
     }
     child.close();
     Files.write(dir.resolve("model.raw"), model);
-    for (String image : new String[] {"mono.vmdk", "flat.vmdk"}) {
+    for (String image : new String[] {"mono.vmdk", "flat.vmdk", "stream.vmdk"}) {
       Oracles.Result compare = Oracles.run(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", image, "model.raw");
       assertThat(compare.exit()).as(image + ": " + compare.output()).isZero();
     }
-    try (VirtualDisk mono = VirtualDisk.open(HostDiskStore.readOnly(dir), "mono.vmdk", false)) {
-      ByteBuffer all = ByteBuffer.allocate((int) CAPACITY);
-      mono.read(0, all);
-      assertThat(all.array()).isEqualTo(model);
-    }
-    if (Oracles.toolAvailable("vmdkinfo")) {
-      Oracles.Result vmdkinfo = Oracles.run(dir, "vmdkinfo", "mono.vmdk");
-      assertThat(vmdkinfo.exit()).as(vmdkinfo.output()).isZero();
+    assertThat(Oracles.run(dir, "qemu-img", "info", "stream.vmdk").output()).contains("create type: streamOptimized");
+    // A true stream: the GD is found through the footer, grains are compressed, and the file is
+    // much smaller than the data it holds (the model is half random, half zeros).
+    assertThat(Files.size(dir.resolve("stream.vmdk"))).isLessThan(Files.size(dir.resolve("mono.vmdk")) + (1 << 20));
+    for (String image : new String[] {"mono.vmdk", "stream.vmdk"}) {
+      try (VirtualDisk exported = VirtualDisk.open(HostDiskStore.readOnly(dir), image, false)) {
+        ByteBuffer all = ByteBuffer.allocate((int) CAPACITY);
+        exported.read(0, all);
+        assertThat(all.array()).as(image).isEqualTo(model);
+      }
+      if (Oracles.toolAvailable("vmdkinfo")) {
+        Oracles.Result vmdkinfo = Oracles.run(dir, "vmdkinfo", image);
+        assertThat(vmdkinfo.exit()).as(image + ": " + vmdkinfo.output()).isZero();
+      }
     }
   }
 
