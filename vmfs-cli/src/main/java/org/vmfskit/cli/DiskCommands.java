@@ -34,7 +34,7 @@ final class DiskCommands {
   private DiskCommands() {}
 
   static List<Command> all() {
-    return List.of(new Create(), new Info(), new Read(), new Write(), new Export());
+    return List.of(new Create(), new Info(), new Read(), new Write(), new Zero(), new Export());
   }
 
   private static Option host() {
@@ -209,6 +209,34 @@ final class DiskCommands {
           disk.write(offset + done, buffer);
           done += n;
         }
+        disk.flush();
+      }
+      return VmfsCli.OK;
+    }
+  }
+
+  /** {@code vmfs disk zero IMAGE PATH.vmdk --offset N --length N [--unmap]}. */
+  static final class Zero implements Command {
+    public String name() { return "disk zero"; }
+    public String synopsis() { return "IMAGE PATH.vmdk --offset N --length N [--unmap] [--host]"; }
+    public String summary() { return "a guest WRITE ZEROES (or UNMAP): the range reads as zeros; SEsparse keeps whole grains as states, without data"; }
+    public int[] arity() { return new int[] {2, 2}; }
+
+    public Options options() {
+      return new Options().addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
+          .addOption(Option.builder().longOpt("length").hasArg().argName("N").required().desc("bytes").get())
+          .addOption(VolumeCommands.flag(null, "unmap", "mark whole SEsparse grains unmapped rather than zero"))
+          .addOption(host());
+    }
+
+    public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
+      long offset = longOption(line, "offset", 0);
+      long length = longOption(line, "length", 0);
+      try (OpenStore store = open(line, true); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], true)) {
+        if (offset < 0 || length < 0 || offset > disk.capacity() || length > disk.capacity() - offset) {
+          throw new UsageException("range of " + length + " bytes at " + offset + " passes the disk's capacity (" + disk.capacity() + ")");
+        }
+        disk.zeroRange(offset, length, line.hasOption("unmap"));
         disk.flush();
       }
       return VmfsCli.OK;

@@ -49,6 +49,13 @@ class DiskCommandsTest {
     assertThat(CliRunner.run("disk", "export", img, "vm/vm.vmdk", sparse.toString(), "--format", "monolithicSparse").exitCode()).isZero();
     ExternalTool.Result compare = ExternalTool.run(60, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", sparse.toString(), raw.toString());
     assertThat(compare.exitCode()).as(compare.stdout() + compare.stderr()).isZero();
+    // A guest WRITE ZEROES through the CLI, then the same export again.
+    assertThat(CliRunner.run("disk", "zero", img, "vm/vm.vmdk", "--offset", "12400", "--length", "1000").exitCode()).isZero();
+    Path zeroed = dir.resolve("out-zeroed.raw");
+    assertThat(CliRunner.run("disk", "export", img, "vm/vm.vmdk", zeroed.toString()).exitCode()).isZero();
+    java.util.Arrays.fill(expected, 12400, 13400, (byte) 0);
+    assertThat(Arrays.equals(Files.readAllBytes(zeroed), expected)).isTrue();
+    Files.write(raw, expected);
     Path stream = dir.resolve("out-stream.vmdk");
     assertThat(CliRunner.run("disk", "export", img, "vm/vm.vmdk", stream.toString(), "--format", "streamOptimized").exitCode()).isZero();
     compare = ExternalTool.run(60, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", stream.toString(), raw.toString());

@@ -197,15 +197,64 @@ final class SeSparseExtent implements Extent {
     }
   }
 
+  /** The grain states a range can be set to without data (spec 3.3). */
+  enum GrainState {
+    /** A guest UNMAP: reads give zeros, not the parent's bytes. */
+    UNMAPPED(1),
+    /** Zeroed: reads give zeros. */
+    ZERO(2);
+
+    final long entry;
+
+    GrainState(long nibble) {
+      this.entry = nibble << 60;
+    }
+  }
+
+  /**
+   * Sets every grain of {@code [offset, offset + length)} (grain-aligned, relative to the extent)
+   * to {@code state}: the GT entries lose any data they pointed at (its space is not reused, as
+   * the grain area only grows), GTs are created where missing, and the tables are written as a
+   * data write's are.
+   */
+  void setState(long offset, long length, GrainState state) throws IOException {
+    if (offset % GRAIN_BYTES != 0 || length % GRAIN_BYTES != 0 || offset < 0 || offset + length > sizeBytes()) {
+      throw new IllegalArgumentException("range " + offset + "+" + length + " is not whole grains of " + file.name());
+    }
+    long end = (offset + length) / GRAIN_BYTES;
+    long oldNextGt = nextGt;
+    // One GT at a time, written at once: the GT cache may drop a table before a later one is done.
+    for (long grain = offset / GRAIN_BYTES; grain < end; ) {
+      int gdi = (int) (grain / SeSparseHeader.GT_ENTRIES);
+      long tableEnd = Math.min(end, (gdi + 1L) * SeSparseHeader.GT_ENTRIES);
+      if (gd[gdi] == 0) {
+        allocateTable(gdi);
+      }
+      long[] table = table(gdi);
+      for (long g = grain; g < tableEnd; g++) {
+        table[(int) (g % SeSparseHeader.GT_ENTRIES)] = state.entry;
+      }
+      writeTables(grain, (int) (tableEnd - grain), oldNextGt);
+      grain = tableEnd;
+    }
+    if (nextGt != oldNextGt) {
+      writeVolatile();
+    }
+  }
+
+  private void allocateTable(int gdi) throws IOException {
+    if (nextGt >= header.grainTablesSize() / SeSparseHeader.GT_SECTORS) {
+      throw new IOException(file.name() + ": SEsparse grain-table area is full");
+    }
+    gd[gdi] = GD_USED | nextGt++;
+    tables.put(gdi, new long[SeSparseHeader.GT_ENTRIES]);
+  }
+
   private long locateOrAllocate(long grain) throws IOException {
     int gdi = (int) (grain / SeSparseHeader.GT_ENTRIES);
     int gti = (int) (grain % SeSparseHeader.GT_ENTRIES);
     if (gd[gdi] == 0) {
-      if (nextGt >= header.grainTablesSize() / SeSparseHeader.GT_SECTORS) {
-        throw new IOException(file.name() + ": SEsparse grain-table area is full");
-      }
-      gd[gdi] = GD_USED | nextGt++;
-      tables.put(gdi, new long[SeSparseHeader.GT_ENTRIES]);
+      allocateTable(gdi);
     }
     long[] table = table(gdi);
     if ((table[gti] >>> 60) != 3) {

@@ -244,6 +244,49 @@ public final class VirtualDisk implements Closeable {
   }
 
   /**
+   * Makes {@code [offset, offset + length)} read as zeros, as a guest WRITE ZEROES or (with
+   * {@code unmap}) UNMAP does. On an SEsparse top layer the whole grains in the range take the
+   * "zero" or "unmapped" state and hold no data; the partial grains at its ends, and every other
+   * format (COWD has no such state: an empty entry means "read the parent"), are written with zeros.
+   */
+  public synchronized void zeroRange(long offset, long length, boolean unmap) throws IOException {
+    checkState(writable, "%s is open read-only", path());
+    checkArgument(offset >= 0 && length >= 0 && offset + length <= capacity, "range of %s bytes at %s outside %s", length, offset, capacity);
+    if (length == 0) {
+      return;
+    }
+    updateCidOnce();
+    for (int id = 0; id < layers.getFirst().extents().size(); id++) {
+      long start = extentStart[id];
+      long from = Math.max(offset, start);
+      long to = Math.min(offset + length, start + extents[id].sizeBytes());
+      if (from >= to) {
+        continue;
+      }
+      if (extents[id] instanceof SeSparseExtent sparse) {
+        long grain = sparse.grainBytes();
+        long first = start + Math.ceilDiv(from - start, grain) * grain;
+        long last = start + Math.floorDiv(to - start, grain) * grain;
+        if (first < last) {
+          sparse.setState(first - start, last - first, unmap ? SeSparseExtent.GrainState.UNMAPPED : SeSparseExtent.GrainState.ZERO);
+          index.invalidate(first, last - first);
+          writeZeros(from, first);
+          writeZeros(last, to);
+          continue;
+        }
+      }
+      writeZeros(from, to);
+    }
+  }
+
+  private void writeZeros(long from, long to) throws IOException {
+    ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(WRITE_CHUNK, Math.max(0, to - from)));
+    for (long at = from; at < to; at += zeros.capacity()) {
+      write(at, zeros.clear().limit((int) Math.min(zeros.capacity(), to - at)));
+    }
+  }
+
+  /**
    * Writes {@code src} at {@code offset} into the top layer. Grains only partly covered are
    * completed with the current content (from the top layer or its parents).
    */

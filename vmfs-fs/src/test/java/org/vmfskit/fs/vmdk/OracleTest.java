@@ -259,4 +259,44 @@ class OracleTest {
         Oracles.run(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", "vm-000001.vmdk", "model.raw");
     assertThat(compare.exit()).as(compare.output()).isZero();
   }
+
+  @Test
+  void zeroRangeAndUnmap_onSeSparse_setGrainStates_andOnCowd_writeZeros_readByQemuAsZeros() throws Exception {
+    SplittableRandom random = new SplittableRandom(19);
+    byte[] model = new byte[(int) CAPACITY];
+    VirtualDisk base = baseWithData(model, random);
+    VirtualDisk cowd = VirtualDisk.createDelta(base, "vm-000001.vmdk", VirtualDisk.DeltaFormat.VMFS_SPARSE);
+    base.close();
+    write(cowd, model, random, 3L << 20, 64 << 10);
+    // COWD has no zero state: the range is written with zeros (over base data and a hole).
+    cowd.zeroRange(700_000, 100_000, false);
+    java.util.Arrays.fill(model, 700_000, 800_000, (byte) 0);
+    VirtualDisk se = VirtualDisk.createDelta(cowd, "vm-000002.vmdk", VirtualDisk.DeltaFormat.SE_SPARSE);
+    cowd.close();
+    write(se, model, random, 4L << 20, 40 << 10);
+    long allocatedBefore = se.info().chain().getFirst().allocatedBytes();
+    // Unaligned ends: partial grains are written with zeros, whole grains only change state. The
+    // unmapped range covers base data (1 MiB at 0), delta data, and the COWD's own grains.
+    se.zeroRange(1000, (4L << 20) + 20_000 - 1000, true);
+    java.util.Arrays.fill(model, 1000, (4 << 20) + 20_000, (byte) 0);
+    se.zeroRange(3L << 20 | 5, 10_000, false);
+    java.util.Arrays.fill(model, (3 << 20) | 5, ((3 << 20) | 5) + 10_000, (byte) 0);
+    ByteBuffer live = ByteBuffer.allocate((int) CAPACITY);
+    se.read(0, live);
+    assertThat(live.array()).isEqualTo(model);
+    // At most the four edge grains got data; the rest are states.
+    assertThat(se.info().chain().getFirst().allocatedBytes()).isLessThanOrEqualTo(allocatedBefore + 4 * 4096);
+    se.close();
+    try (VirtualDisk reopened = VirtualDisk.open(HostDiskStore.readOnly(dir), "vm-000002.vmdk", false)) {
+      ByteBuffer all = ByteBuffer.allocate((int) CAPACITY);
+      reopened.read(0, all);
+      assertThat(all.array()).isEqualTo(model);
+    }
+    assumeTrue(Oracles.toolAvailable("qemu-img"), "qemu-img not installed");
+    Files.write(dir.resolve("model.raw"), model);
+    for (String top : new String[] {"vm-000002.vmdk"}) {
+      Oracles.Result compare = Oracles.run(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", top, "model.raw");
+      assertThat(compare.exit()).as(compare.output()).isZero();
+    }
+  }
 }
