@@ -56,7 +56,9 @@ public final class Journal {
   private boolean areaChecked;
   private long cleanSequence;
   private long sequence;
-  private final JournalRecord pending;
+  private JournalRecord pending;
+  private String stale;
+  private long staleSequence;
   private long recordsWritten;
   private long replayed;
   private String damage;
@@ -115,7 +117,41 @@ public final class Journal {
         pending = decoded.get();
       }
     }
-    return new Journal(device, State.ACTIVE, header.cleanSequence(), sequence, pending);
+    Journal journal = new Journal(device, State.ACTIVE, header.cleanSequence(), sequence, null);
+    if (pending != null) {
+      String foreignWrite = firstForeignSector(device, pending);
+      if (foreignWrite == null) {
+        journal.pending = pending;
+      } else {
+        // Another writer (one that does not know this journal) changed the volume after the
+        // crash: replaying would overwrite its metadata with ours. The record is left unapplied.
+        journal.stale = "record " + pending.sequence() + " not replayed: " + foreignWrite;
+        journal.staleSequence = pending.sequence();
+      }
+    }
+    return journal;
+  }
+
+  /**
+   * Returns where a sector of {@code record}'s runs holds neither its content from before the
+   * change nor the record's new content, or null when every sector holds one of the two.
+   */
+  private static String firstForeignSector(BlockDevice device, JournalRecord record) throws IOException {
+    int sector = 0;
+    for (JournalRecord.Run run : record.runs()) {
+      byte[] current = new byte[run.sectors() * JournalRecord.SECTOR];
+      device.readFully(run.deviceOffset(), ByteBuffer.wrap(current));
+      for (int i = 0; i < run.sectors(); i++, sector++) {
+        boolean old = JournalRecord.sectorCrc(current, i) == record.before()[sector];
+        boolean fresh = java.util.Arrays.equals(current, i * JournalRecord.SECTOR, (i + 1) * JournalRecord.SECTOR,
+            record.data(), sector * JournalRecord.SECTOR, (sector + 1) * JournalRecord.SECTOR);
+        if (!old && !fresh) {
+          return "the sector at 0x" + Long.toHexString(run.deviceOffset() + (long) i * JournalRecord.SECTOR)
+              + " holds neither its old nor its new content (written since by another program?)";
+        }
+      }
+    }
+    return null;
   }
 
   /** Returns what the area holds. */
@@ -141,6 +177,12 @@ public final class Journal {
    * Replays the pending record on the device itself and marks it applied, so later opens skip it.
    */
   public void recover() throws IOException {
+    if (stale != null) {
+      // Never replay it later either.
+      writeHeader(staleSequence);
+      device.flush();
+      return;
+    }
     if (pending == null) {
       return;
     }
@@ -179,7 +221,16 @@ public final class Journal {
     for (int i = 0; i < pages.length; i++) {
       System.arraycopy(stage.writtenPage(pages[i]), 0, data, i * JournalRecord.SECTOR, JournalRecord.SECTOR);
     }
-    JournalRecord record = new JournalRecord(sequence + 1, runs, data);
+    int[] before = new int[pages.length];
+    int sector = 0;
+    for (JournalRecord.Run run : runs) {
+      byte[] old = new byte[run.sectors() * JournalRecord.SECTOR];
+      device.readFully(run.deviceOffset(), ByteBuffer.wrap(old));
+      for (int i = 0; i < run.sectors(); i++) {
+        before[sector++] = JournalRecord.sectorCrc(old, i);
+      }
+    }
+    JournalRecord record = new JournalRecord(sequence + 1, runs, before, data);
     ByteBuffer encoded = record.encode();
     ByteBuffer write = ByteBuffer.allocate(JournalHeader.SIZE + encoded.capacity()).order(ByteOrder.LITTLE_ENDIAN);
     new JournalHeader(AREA_BYTES, cleanSequence).encode(write, 0);
@@ -220,6 +271,7 @@ public final class Journal {
       case FOREIGN -> "not used: L 0x0-0x1FFFFF holds data vmfskit did not write; changes use ordered writes";
       case DAMAGED -> "damaged, not replayed (" + damage + "); the volume is shown as written in place";
       case ACTIVE -> "active, newest record " + sequence
+          + (stale != null ? "; " + stale : "")
           + (replayed != 0 ? "; record " + replayed + " was replayed" + (device.isReadOnly() ? " in memory (read-only open)" : "") : "")
           + (recordsWritten != 0 ? "; " + recordsWritten + " records written by this session" : "");
     };

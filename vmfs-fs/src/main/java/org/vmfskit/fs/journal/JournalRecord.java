@@ -22,17 +22,21 @@ import org.vmfskit.fs.format.LittleEndian;
  * 0x18  4        u32   crc32c       of the whole record (header, table, data) with this field zero
  * 0x1C  4        -     zero
  * 0x20  16 x n   run   runs         u64 device offset (sector aligned), u32 sectors, u32 zero
+ * ...   4 x d    u32   before       CRC-32C of each data sector's content before the change
  * ...   -        -     zero         up to the next sector boundary
  * ...   512 x d  -     data         the runs' new bytes, in table order
  * </pre>
  * A record whose checksum does not match was torn by a crash before its in-place writes began, so
- * it is ignored; a record with a good checksum but impossible fields is corruption.
+ * it is ignored; a record with a good checksum but impossible fields is corruption. The
+ * {@code before} checksums let a replay make sure every sector still holds its old or its new
+ * content (a sector is written whole), that is, that nobody else wrote there since.
  *
  * @param sequence the record's number; a newer record supersedes older ones
  * @param runs where the data goes, in order
+ * @param before the CRC-32C of every data sector's old content, in data order
  * @param data the new bytes of all runs, concatenated (owned by the record; never changed)
  */
-public record JournalRecord(long sequence, List<Run> runs, byte[] data) {
+public record JournalRecord(long sequence, List<Run> runs, int[] before, byte[] data) {
 
   /** "VMFSKREC". */
   public static final long MAGIC = 0x4345524B53464D56L;
@@ -56,14 +60,26 @@ public record JournalRecord(long sequence, List<Run> runs, byte[] data) {
     for (Run run : runs) {
       sectors += run.sectors();
     }
-    if (sectors * SECTOR != data.length) {
-      throw new IllegalArgumentException("runs cover " + sectors + " sectors but the data holds " + data.length + " bytes");
+    if (sectors * SECTOR != data.length || before.length != sectors) {
+      throw new IllegalArgumentException("runs cover " + sectors + " sectors but the data holds " + data.length + " bytes and "
+          + before.length + " checksums");
     }
   }
 
   /** Returns the bytes the encoded record takes for {@code runCount} runs and {@code dataSectors}. */
   public static long encodedSize(long runCount, long dataSectors) {
-    return align(RUN_TABLE + runCount * RUN_SIZE) + dataSectors * SECTOR;
+    return dataStart(runCount, dataSectors) + dataSectors * SECTOR;
+  }
+
+  private static long dataStart(long runCount, long dataSectors) {
+    return align(RUN_TABLE + runCount * RUN_SIZE + dataSectors * 4);
+  }
+
+  /** Returns the CRC-32C of sector {@code index} of {@code bytes} (the {@code before} value). */
+  public static int sectorCrc(byte[] bytes, int index) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, index * SECTOR, SECTOR);
+    return (int) crc.getValue();
   }
 
   /** Returns the bytes this record takes encoded. */
@@ -82,7 +98,11 @@ public record JournalRecord(long sequence, List<Run> runs, byte[] data) {
       LittleEndian.putU64(out, RUN_TABLE + i * RUN_SIZE, runs.get(i).deviceOffset());
       LittleEndian.putU32(out, RUN_TABLE + i * RUN_SIZE + 8, runs.get(i).sectors());
     }
-    out.put((int) align(RUN_TABLE + (long) runs.size() * RUN_SIZE), data);
+    int beforeAt = RUN_TABLE + runs.size() * RUN_SIZE;
+    for (int i = 0; i < before.length; i++) {
+      out.putInt(beforeAt + i * 4, before[i]);
+    }
+    out.put((int) dataStart(runs.size(), before.length), data);
     LittleEndian.putU32(out, 0x18, crc(out, out.capacity()));
     return out.clear();
   }
@@ -127,9 +147,14 @@ public record JournalRecord(long sequence, List<Run> runs, byte[] data) {
     if (sectors != dataSectors) {
       throw Corrupt.field("JournalRecord", deviceOffset + 0x14, "dataSectors", sectors, dataSectors);
     }
+    int[] before = new int[(int) dataSectors];
+    int beforeAt = (int) (RUN_TABLE + runCount * RUN_SIZE);
+    for (int i = 0; i < before.length; i++) {
+      before[i] = LittleEndian.raw32(src, beforeAt + i * 4);
+    }
     byte[] data = new byte[(int) (dataSectors * SECTOR)];
-    src.get((int) align(RUN_TABLE + runCount * RUN_SIZE), data);
-    return Optional.of(new JournalRecord(sequence, runs, data));
+    src.get((int) dataStart(runCount, dataSectors), data);
+    return Optional.of(new JournalRecord(sequence, runs, before, data));
   }
 
   private static long align(long bytes) {

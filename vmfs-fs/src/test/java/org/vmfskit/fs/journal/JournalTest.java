@@ -29,9 +29,11 @@ class JournalTest {
     byte[] data = new byte[3 * 512];
     data[0] = 7;
     data[1024] = 9;
-    JournalRecord record = new JournalRecord(5, List.of(new JournalRecord.Run(0x2000000, 2), new JournalRecord.Run(0x3000000, 1)), data);
+    JournalRecord record = new JournalRecord(5, List.of(new JournalRecord.Run(0x2000000, 2), new JournalRecord.Run(0x3000000, 1)),
+        new int[] {11, 12, 13}, data);
     ByteBuffer encoded = record.encode();
     assertThat(encoded.capacity()).isEqualTo(512 + 3 * 512);
+    assertThat(encoded.order(ByteOrder.LITTLE_ENDIAN).getInt(0x40)).as("first before-CRC after the two runs").isEqualTo(11);
     assertThat(encoded.order(ByteOrder.LITTLE_ENDIAN).getLong(0)).isEqualTo(JournalRecord.MAGIC);
     assertThat(encoded.getLong(0x08)).isEqualTo(5);
     assertThat(encoded.getInt(0x10)).isEqualTo(2);
@@ -43,19 +45,20 @@ class JournalTest {
     assertThat(decoded.sequence()).isEqualTo(5);
     assertThat(decoded.runs()).isEqualTo(record.runs());
     assertThat(decoded.data()).isEqualTo(data);
+    assertThat(decoded.before()).containsExactly(11, 12, 13);
   }
 
   @Test
   void tornRecord_isIgnored_andAnImpossibleOneIsCorruption() throws IOException {
     byte[] data = new byte[512];
     data[100] = 1;
-    JournalRecord record = new JournalRecord(2, List.of(new JournalRecord.Run(0x2000000, 1)), data);
+    JournalRecord record = new JournalRecord(2, List.of(new JournalRecord.Run(0x2000000, 1)), new int[1], data);
     ByteBuffer encoded = record.encode();
     ByteBuffer torn = ByteBuffer.allocate(encoded.capacity()).put(encoded.duplicate().limit(512)).clear();
     assertThat(JournalRecord.decode(torn, AREA + 512, AREA + Journal.AREA_BYTES, 1L << 32)).isEmpty();
 
     // A good checksum over a run that would write into the journal area itself.
-    JournalRecord inside = new JournalRecord(2, List.of(new JournalRecord.Run(AREA, 1)), new byte[512]);
+    JournalRecord inside = new JournalRecord(2, List.of(new JournalRecord.Run(AREA, 1)), new int[1], new byte[512]);
     assertThatThrownBy(() -> JournalRecord.decode(inside.encode(), AREA + 512, AREA + Journal.AREA_BYTES, 1L << 32))
         .isInstanceOf(CorruptStructureException.class)
         .hasMessageContaining("JournalRecord at 0x" + Long.toHexString(AREA + 512 + 0x20).toUpperCase());
@@ -117,6 +120,27 @@ class JournalTest {
     Journal again = Journal.read(memory);
     assertThat(again.state()).isEqualTo(Journal.State.ACTIVE);
     assertThat(again.pending()).isEmpty();
+  }
+
+  @Test
+  void aRecordWhoseSectorsAnotherWriterChanged_isNotReplayed_andNeverWillBe() throws IOException {
+    SparseMemoryBlockDevice memory = cutAfterRecord();
+    JournalRecord record = Journal.read(memory).pending().orElseThrow();
+    // What a program that does not know the journal might do after the crash: change a sector the
+    // record would write (here the first one), so it holds neither the old nor the new bytes.
+    long target = record.runs().getFirst().deviceOffset();
+    byte[] foreign = new byte[512];
+    java.util.Arrays.fill(foreign, (byte) 0x77);
+    memory.write(target, ByteBuffer.wrap(foreign));
+    try (Vmfs vmfs = Vmfs.open(new ReadOnlyBlockDevice(memory))) {
+      assertThat(vmfs.volume().journal().pending()).isEmpty();
+      assertThat(vmfs.volume().journal().status()).contains("not replayed").contains(Long.toHexString(target));
+    }
+    Vmfs.open(memory).close();
+    ByteBuffer now = ByteBuffer.allocate(512);
+    memory.readFully(target, now);
+    assertThat(now.array()).as("the other writer's bytes are kept").isEqualTo(foreign);
+    assertThat(Journal.read(memory).pending()).isEmpty();
   }
 
   @Test
