@@ -33,8 +33,7 @@ import org.vmfskit.fs.volume.VolumeInfo;
 /** The commands that work on a volume's files: mkfs, info, ls, cat, put, get, mkdir, rm, mv, ln, fsck. */
 final class VolumeCommands {
 
-  // Each chunk is one journaled change (two barriers): large chunks keep their cost small.
-  private static final int CHUNK = 32 << 20;
+  private static final int CHUNK = 8 << 20;
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 
   private VolumeCommands() {}
@@ -260,61 +259,19 @@ final class VolumeCommands {
         }
         VmfsFile file = vmfs.createFile(path);
         try (ProgressBars bars = new ProgressBars(context)) {
-          copyIn(in, file, vmfs.volume().geometry().blockSize(), bars);
+          copyIn(in, file, bars);
         }
       }
       return VmfsCli.OK;
     }
 
-    /** Copies {@code in} into {@code file}, skipping block-aligned all-zero runs so they stay holes. */
-    static void copyIn(FileChannel in, VmfsFile file, long blockSize, ProgressBars bars) throws IOException {
+    /**
+     * Copies {@code in} into the new {@code file} as one change (a crash leaves it empty or whole);
+     * block-aligned all-zero runs stay holes.
+     */
+    static void copyIn(FileChannel in, VmfsFile file, ProgressBars bars) throws IOException {
       long size = in.size();
-      ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
-      for (long pos = 0; pos < size; ) {
-        buffer.clear().limit((int) Math.min(CHUNK, size - pos));
-        while (buffer.hasRemaining()) {
-          if (in.read(buffer, pos + buffer.position()) < 0) {
-            throw new java.io.EOFException(in + " shrank while being copied");
-          }
-        }
-        buffer.flip();
-        writeNonZero(file, pos, buffer, (int) blockSize);
-        pos += buffer.limit();
-        bars.update("put", pos, size);
-      }
-      file.truncate(size);
-    }
-
-    private static void writeNonZero(VmfsFile file, long pos, ByteBuffer chunk, int blockSize) throws IOException {
-      int runStart = -1;
-      for (int at = 0; at < chunk.limit(); at += blockSize) {
-        int end = Math.min(at + blockSize, chunk.limit());
-        boolean zero = isZero(chunk, at, end);
-        if (!zero && runStart < 0) {
-          runStart = at;
-        } else if (zero && runStart >= 0) {
-          file.write(pos + runStart, chunk.slice(runStart, at - runStart));
-          runStart = -1;
-        }
-      }
-      if (runStart >= 0) {
-        file.write(pos + runStart, chunk.slice(runStart, chunk.limit() - runStart));
-      }
-    }
-
-    private static boolean isZero(ByteBuffer chunk, int from, int to) {
-      int at = from;
-      for (; at + 8 <= to; at += 8) {
-        if (chunk.getLong(at) != 0) {
-          return false;
-        }
-      }
-      for (; at < to; at++) {
-        if (chunk.get(at) != 0) {
-          return false;
-        }
-      }
-      return true;
+      file.fill(in, size, done -> bars.update("put", done, size));
     }
   }
 

@@ -235,6 +235,86 @@ public final class VmfsFile {
     }
   }
 
+  /**
+   * Fills this empty file with the first {@code length} bytes of {@code in}, as one metadata
+   * change: the data goes to freshly allocated blocks chunk by chunk, and the file's blocks and
+   * size are committed once at the end, so a crash leaves the file empty or complete, and a large
+   * copy costs one journal commit instead of one per chunk. Block-aligned runs of zeros stay holes.
+   * {@code progress} receives the bytes copied so far after each chunk.
+   */
+  public void fill(FileChannel in, long length, java.util.function.LongConsumer progress) throws IOException {
+    Lock lock = volume.lock().writeLock();
+    lock.lock();
+    try {
+      FileDescriptor fd = volume.readFd(address);
+      if (fd.size() != 0) {
+        throw new IllegalStateException(path + " is not empty");
+      }
+      if (length <= FileDescriptor.DATA_SIZE) {
+        // Small enough to stay resident: an ordinary write.
+        ByteBuffer small = ByteBuffer.allocate((int) length);
+        readFully(in, 0, small);
+        write(0, small.flip());
+        progress.accept(length);
+        return;
+      }
+      MetadataTransaction txn = volume.begin();
+      Change change = prepare(fd, length, txn);
+      int unit = (int) change.unit();
+      ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.max(unit, FILL_CHUNK / unit * (long) unit));
+      for (long pos = 0; pos < length; ) {
+        chunk.clear().limit((int) Math.min(chunk.capacity(), length - pos));
+        readFully(in, pos, chunk);
+        chunk.flip();
+        int runStart = -1;
+        for (int at = 0; at < chunk.limit(); at += unit) {
+          int end = Math.min(at + unit, chunk.limit());
+          boolean zero = isZero(chunk, at, end);
+          if (!zero && runStart < 0) {
+            runStart = at;
+          }
+          if (runStart >= 0 && (zero || end == chunk.limit())) {
+            int runEnd = zero ? at : end;
+            writeBlocks(change, pos + runStart, chunk.slice(runStart, runEnd - runStart));
+            runStart = -1;
+          }
+        }
+        pos += chunk.limit();
+        progress.accept(pos);
+      }
+      change.finish(length);
+      txn.commit();
+    } finally {
+      volume.afterCommit();
+      lock.unlock();
+    }
+  }
+
+  private static final int FILL_CHUNK = 32 << 20;
+
+  private void readFully(FileChannel in, long position, ByteBuffer dst) throws IOException {
+    while (dst.hasRemaining()) {
+      if (in.read(dst, position + dst.position()) < 0) {
+        throw new java.io.EOFException(in + " ended before " + (position + dst.limit()) + " bytes while filling " + path);
+      }
+    }
+  }
+
+  private static boolean isZero(ByteBuffer chunk, int from, int to) {
+    int at = from;
+    for (; at + 8 <= to; at += 8) {
+      if (chunk.getLong(at) != 0) {
+        return false;
+      }
+    }
+    for (; at < to; at++) {
+      if (chunk.get(at) != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Sets the file's length; shrinking frees blocks past the end (their bytes are kept on disk). */
   public void truncate(long newSize) throws IOException {
     if (newSize < 0) {

@@ -17,8 +17,9 @@ import java.util.Map;
  *
  * <p>The writes reach the device through the metadata journal as one atomic change. Where no
  * journal can be used (its area on a foreign volume holds other data, or a change too large for
- * one record) they are written in this order, in which a cut after step 1 leaks resources (allocated, unreferenced), which the checker reports and
- * repairs; it never leaves a reference to a free resource. Frees are applied to the in-memory
+ * one record) they are written in this order, in which a cut after step 1 leaks resources
+ * (allocated, unreferenced), which the checker reports and repairs; it never leaves a reference
+ * to a free resource. Frees are applied to the in-memory
  * bitmap only at step 3, so nothing freed here can be handed out again before the structure that
  * used it has been rewritten. Callers that need one structure on disk before another (an FD before
  * the directory entry naming it) commit two transactions.
