@@ -59,6 +59,10 @@ public final class VolumeFormatter {
     writeLvm(device, options, lvmUuid, deviceUuid);
     writeFsDescriptor(device, options, fsUuid, lvmUuid);
     writeHeartbeats(device);
+    // The journal area starts empty: a journal left there by an earlier volume on the same device
+    // must never be replayed into this one.
+    device.write(Geometry.deviceOffset(org.vmfskit.fs.journal.Journal.LOGICAL_OFFSET),
+        ByteBuffer.allocate(org.vmfskit.fs.journal.Journal.AREA_BYTES));
 
     List<Planned> plan = plan(options, numBlocks);
     for (Planned file : plan) {
