@@ -1,7 +1,5 @@
 package org.vmfskit.fs.device;
 
-import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -14,12 +12,11 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: callers serialise access (the volume's write lock, or a test's own thread).
  */
-public final class CopyOnWriteBlockDevice implements BlockDevice {
+public final class CopyOnWriteBlockDevice extends PagedBlockDevice {
 
   private final BlockDevice base;
-  private final int pageSize;
-  private final Long2ObjectOpenHashMap<byte[]> pages = new Long2ObjectOpenHashMap<>();
-  private long size;
+  /** Base bytes at and past this offset read as zeros: the smallest size this view has had. */
+  private long baseLimit;
 
   /** Creates an overlay of {@code base} with 4 KiB pages. */
   public CopyOnWriteBlockDevice(BlockDevice base) throws IOException {
@@ -28,12 +25,9 @@ public final class CopyOnWriteBlockDevice implements BlockDevice {
 
   /** Creates an overlay of {@code base} whose private copies are {@code pageSize} bytes (a power of two). */
   public CopyOnWriteBlockDevice(BlockDevice base, int pageSize) throws IOException {
-    if (pageSize < 512 || Integer.bitCount(pageSize) != 1) {
-      throw new IllegalArgumentException("page size " + pageSize + " is not a power of two of at least 512");
-    }
+    super(base.size(), pageSize);
     this.base = base;
-    this.pageSize = pageSize;
-    this.size = base.size();
+    this.baseLimit = size;
   }
 
   /** Returns the size of the private pages. */
@@ -62,16 +56,17 @@ public final class CopyOnWriteBlockDevice implements BlockDevice {
     if (pages.isEmpty() || length <= 0) {
       return false;
     }
+    long first = deviceOffset / pageSize;
     long last = (deviceOffset + length - 1) / pageSize;
-    if (last - deviceOffset / pageSize > pages.size()) {
+    if (last - first > pages.size()) {
       for (long index : pages.keySet()) {
-        if (index >= deviceOffset / pageSize && index <= last) {
+        if (index >= first && index <= last) {
           return true;
         }
       }
       return false;
     }
-    for (long index = deviceOffset / pageSize; index <= last; index++) {
+    for (long index = first; index <= last; index++) {
       if (pages.containsKey(index)) {
         return true;
       }
@@ -88,6 +83,7 @@ public final class CopyOnWriteBlockDevice implements BlockDevice {
   public void discard() throws IOException {
     pages.clear();
     size = base.size();
+    baseLimit = size;
   }
 
   @Override
@@ -97,38 +93,18 @@ public final class CopyOnWriteBlockDevice implements BlockDevice {
 
   @Override
   public void readFully(long deviceOffset, ByteBuffer dst) throws IOException {
-    if (deviceOffset < 0 || deviceOffset + dst.remaining() > size) {
-      throw new EOFException("overlay: read of %d bytes at 0x%x passes the end (0x%x)".formatted(dst.remaining(), deviceOffset, size));
-    }
-    if (pages.isEmpty()) {
+    if (pages.isEmpty() && deviceOffset >= 0 && deviceOffset + dst.remaining() <= size) {
       base.readFully(deviceOffset, dst);
       return;
     }
-    long position = deviceOffset;
-    while (dst.hasRemaining()) {
-      int inPage = (int) (position % pageSize);
-      int n = Math.min(dst.remaining(), pageSize - inPage);
-      byte[] page = pages.get(position / pageSize);
-      if (page != null) {
-        dst.put(page, inPage, n);
-      } else {
-        // Read straight from the base, as far as the next written page.
-        long index = position / pageSize + 1;
-        while (n < dst.remaining() && !pages.containsKey(index)) {
-          n = (int) Math.min(dst.remaining(), n + (long) pageSize);
-          index++;
-        }
-        readBase(position, dst.slice(dst.position(), n));
-        dst.position(dst.position() + n);
-      }
-      position += n;
-    }
+    readPages(deviceOffset, dst);
   }
 
-  /** Reads base bytes; past the base's end (after a grow) they are zeros. */
-  private void readBase(long position, ByteBuffer dst) throws IOException {
-    long baseSize = base.size();
-    int fromBase = (int) Math.max(0, Math.min(dst.remaining(), baseSize - position));
+  /** Reads base bytes; past the base's end, or past where this view was ever shrunk to, they are zeros. */
+  @Override
+  void readUnwritten(long position, ByteBuffer dst) throws IOException {
+    long limit = Math.min(baseLimit, base.size());
+    int fromBase = (int) Math.max(0, Math.min(dst.remaining(), limit - position));
     if (fromBase > 0) {
       base.readFully(position, dst.slice(dst.position(), fromBase));
     }
@@ -137,31 +113,19 @@ public final class CopyOnWriteBlockDevice implements BlockDevice {
     }
   }
 
-  private byte[] copyOfPage(long index) throws IOException {
+  @Override
+  byte[] unwrittenPage(long index) throws IOException {
     byte[] copy = new byte[pageSize];
     long start = index * pageSize;
     if (start < size) {
-      readBase(start, ByteBuffer.wrap(copy, 0, (int) Math.min(pageSize, size - start)));
+      readUnwritten(start, ByteBuffer.wrap(copy, 0, (int) Math.min(pageSize, size - start)));
     }
     return copy;
   }
 
   @Override
   public void write(long deviceOffset, ByteBuffer src) throws IOException {
-    long position = deviceOffset;
-    while (src.hasRemaining()) {
-      int inPage = (int) (position % pageSize);
-      int n = Math.min(src.remaining(), pageSize - inPage);
-      long index = position / pageSize;
-      byte[] page = pages.get(index);
-      if (page == null) {
-        page = n == pageSize ? new byte[pageSize] : copyOfPage(index);
-        pages.put(index, page);
-      }
-      src.get(page, inPage, n);
-      position += n;
-    }
-    size = Math.max(size, position);
+    writePages(deviceOffset, src);
   }
 
   @Override
@@ -170,30 +134,14 @@ public final class CopyOnWriteBlockDevice implements BlockDevice {
   }
 
   @Override
-  public void flush() {}
-
-  @Override
   public String name() {
     return "copy-on-write view of " + base.name();
   }
 
   @Override
   public void resize(long newSize) throws IOException {
-    if (newSize < size) {
-      long first = (newSize + pageSize - 1) / pageSize;
-      // Materialise the kept tail page so bytes past the new end read as zeros after regrowth.
-      long tailIndex = newSize / pageSize;
-      if (newSize % pageSize != 0) {
-        byte[] tail = pages.get(tailIndex);
-        if (tail == null) {
-          tail = copyOfPage(tailIndex);
-          pages.put(tailIndex, tail);
-        }
-        Arrays.fill(tail, (int) (newSize % pageSize), pageSize, (byte) 0);
-      }
-      pages.keySet().removeIf((long index) -> index >= first);
-    }
-    size = newSize;
+    baseLimit = Math.min(baseLimit, newSize);
+    resizePages(newSize);
   }
 
   /** Closes nothing: the base belongs to whoever opened it. */
