@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.vmfskit.fs.testing.Images;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmfskit.fs.check.VolumeChecker;
-import org.vmfskit.fs.device.BlockDevice;
 import org.vmfskit.fs.device.FileChannelBlockDevice;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.file.VmfsFile;
@@ -56,7 +55,7 @@ class DeleteKeepsContentsTest {
         }
         long offset = volume.pointerBlockDeviceOffset(raw, "test", -1);
         maps.add(new long[] {volume.pointerBlockIndex(raw, "test", -1), offset});
-        mapBytes.add(read(volume.device(), offset, 4096));
+        mapBytes.add(Images.raw(volume.device(), offset, 4096));
         for (int entry : volume.readPointerBlock(raw, "test", -1)) {
           if (entry != 0) {
             blocks.add(FileBlockAddr.blockOf(entry));
@@ -65,7 +64,7 @@ class DeleteKeepsContentsTest {
       }
       assertThat(maps).hasSize(2);
       assertThat(blocks.size()).isEqualTo(2048);
-      dataHash = hashBlocks(volume, blocks);
+      dataHash = Images.hashBlocks(volume, blocks);
       fs.delete("/victim.bin");
     }
 
@@ -73,13 +72,13 @@ class DeleteKeepsContentsTest {
       Volume volume = fs.volume();
       assertThat(fs.exists("/victim.bin")).isFalse();
       for (int i = 0; i < maps.size(); i++) {
-        assertThat(read(volume.device(), maps.get(i)[1], 4096)).as("MAP %d contents", i).isEqualTo(mapBytes.get(i));
+        assertThat(Images.raw(volume.device(), maps.get(i)[1], 4096)).as("MAP %d contents", i).isEqualTo(mapBytes.get(i));
         assertThat(volume.isFree(ResourceKind.POINTER_BLOCK, maps.get(i)[0])).as("MAP %d free", i).isTrue();
       }
       for (int block : blocks) {
         assertThat(volume.isFree(ResourceKind.FILE_BLOCK, block)).as("block %d free", block).isTrue();
       }
-      assertThat(hashBlocks(volume, blocks)).as("data blocks unchanged").isEqualTo(dataHash);
+      assertThat(Images.hashBlocks(volume, blocks)).as("data blocks unchanged").isEqualTo(dataHash);
       assertThat(volume.isFree(ResourceKind.FILE_DESCRIPTOR, volume.fdIndexOf(fdAddress))).isTrue();
       assertThat(VolumeChecker.check(fs).problems()).isEmpty();
     }
@@ -100,21 +99,5 @@ class DeleteKeepsContentsTest {
       }
       file.write(pos, chunk.flip());
     }
-  }
-
-  private static byte[] read(BlockDevice device, long offset, int length) throws Exception {
-    ByteBuffer buffer = ByteBuffer.allocate(length);
-    device.readFully(offset, buffer);
-    return buffer.array();
-  }
-
-  private static byte[] hashBlocks(Volume volume, IntArrayList blocks) throws Exception {
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    ByteBuffer buffer = ByteBuffer.allocate((int) volume.geometry().blockSize());
-    for (int block : blocks) {
-      volume.device().readFully(volume.geometry().blockDeviceOffset(block), buffer.clear());
-      sha.update(buffer.flip());
-    }
-    return sha.digest();
   }
 }

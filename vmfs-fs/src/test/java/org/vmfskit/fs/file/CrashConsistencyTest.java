@@ -14,9 +14,9 @@ import org.vmfskit.fs.format.BlockAddress;
 import org.vmfskit.fs.format.FileBlockAddr;
 import org.vmfskit.fs.format.FileDescriptor;
 import org.vmfskit.fs.format.FileType;
-import org.vmfskit.fs.testing.FailingBlockDevice;
 import org.vmfskit.fs.testing.Images;
 import org.vmfskit.fs.device.CopyOnWriteBlockDevice;
+import org.vmfskit.fs.device.FaultInjectingBlockDevice;
 import org.vmfskit.fs.testing.Patterns;
 import org.vmfskit.fs.volume.ResourceKind;
 import org.vmfskit.fs.volume.Volume;
@@ -56,14 +56,14 @@ class CrashConsistencyTest {
 
   @Test
   void everyCutPoint_duringPromotions_leavesNoDanglingReference() throws IOException {
-    FailingBlockDevice counter = new FailingBlockDevice(new CopyOnWriteBlockDevice(template), Long.MAX_VALUE);
+    FaultInjectingBlockDevice counter = new FaultInjectingBlockDevice(new CopyOnWriteBlockDevice(template));
     promotions(Vmfs.open(counter));
     long total = counter.writes();
     List<String> failures = new ArrayList<>();
     for (long cut = 0; cut <= total; cut++) {
       CopyOnWriteBlockDevice disk = new CopyOnWriteBlockDevice(template);
       try {
-        promotions(Vmfs.open(new FailingBlockDevice(disk, cut)));
+        promotions(Vmfs.open(new FaultInjectingBlockDevice(disk, cut + 1, FaultInjectingBlockDevice.Mode.DROP, 0)));
       } catch (IOException expected) {
         // The crash.
       }
@@ -94,7 +94,7 @@ class CrashConsistencyTest {
 
   @Test
   void everyCutPoint_leavesAVolumeThatOpensAndHasNoDanglingReference() throws IOException {
-    FailingBlockDevice counter = new FailingBlockDevice(new CopyOnWriteBlockDevice(template), Long.MAX_VALUE);
+    FaultInjectingBlockDevice counter = new FaultInjectingBlockDevice(new CopyOnWriteBlockDevice(template));
     changes(Vmfs.open(counter));
     long total = counter.writes();
     assertThat(total).isGreaterThan(20);
@@ -102,7 +102,7 @@ class CrashConsistencyTest {
     for (long cut = 0; cut <= total; cut++) {
       CopyOnWriteBlockDevice disk = new CopyOnWriteBlockDevice(template);
       try {
-        changes(Vmfs.open(new FailingBlockDevice(disk, cut)));
+        changes(Vmfs.open(new FaultInjectingBlockDevice(disk, cut + 1, FaultInjectingBlockDevice.Mode.DROP, 0)));
       } catch (IOException expected) {
         // The crash.
       }

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.vmfskit.fs.testing.Images;
 import org.vmfskit.fs.check.VolumeChecker;
 import org.vmfskit.fs.device.SparseMemoryBlockDevice;
 import org.vmfskit.fs.file.Vmfs;
@@ -57,7 +57,7 @@ class RevertKeepsDeletedDeltaTest {
         }
         long offset = volume.pointerBlockDeviceOffset(raw, "test", -1);
         maps.add(new long[] {volume.pointerBlockIndex(raw, "test", -1), offset});
-        mapBytes.add(read(volume, offset, 4096));
+        mapBytes.add(Images.raw(volume.device(), offset, 4096));
         for (int entry : volume.readPointerBlock(raw, "test", -1)) {
           if (entry != 0) {
             blocks.add(FileBlockAddr.blockOf(entry));
@@ -66,9 +66,9 @@ class RevertKeepsDeletedDeltaTest {
       }
       assertThat(maps).hasSize(1);
       assertThat(blocks.size()).isEqualTo((int) (delta.size() >> 20));
-      byte[] header = read(volume, volume.geometry().blockDeviceOffset(blocks.getInt(0)), 4);
+      byte[] header = Images.raw(volume.device(), volume.geometry().blockDeviceOffset(blocks.getInt(0)), 4);
       assertThat(new String(header, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("COWD");
-      byte[] dataHash = hashBlocks(volume, blocks);
+      byte[] dataHash = Images.hashBlocks(volume, blocks);
       for (int block : blocks) {
         assertThat(volume.isFree(ResourceKind.FILE_BLOCK, block)).isFalse();
       }
@@ -77,34 +77,18 @@ class RevertKeepsDeletedDeltaTest {
 
       assertThat(vmfs.exists("/vm/vm-000001-delta.vmdk")).isFalse();
       for (int i = 0; i < maps.size(); i++) {
-        assertThat(read(volume, maps.get(i)[1], 4096)).as("MAP %d contents", i).isEqualTo(mapBytes.get(i));
+        assertThat(Images.raw(volume.device(), maps.get(i)[1], 4096)).as("MAP %d contents", i).isEqualTo(mapBytes.get(i));
         assertThat(volume.isFree(ResourceKind.POINTER_BLOCK, maps.get(i)[0])).as("MAP %d free", i).isTrue();
       }
       for (int block : blocks) {
         assertThat(volume.isFree(ResourceKind.FILE_BLOCK, block)).as("block %d free", block).isTrue();
       }
-      assertThat(hashBlocks(volume, blocks)).as("data blocks unchanged").isEqualTo(dataHash);
+      assertThat(Images.hashBlocks(volume, blocks)).as("data blocks unchanged").isEqualTo(dataHash);
       assertThat(volume.isFree(ResourceKind.FILE_DESCRIPTOR, volume.fdIndexOf(fdAddress))).isTrue();
       assertThat(VolumeChecker.check(vmfs).problems()).isEmpty();
       ByteBuffer head = ByteBuffer.allocate(1 << 20);
       vm.readDisk("scsi0:0", 0, head);
       assertThat(head.array()).as("reverted to the empty disk").isEqualTo(new byte[1 << 20]);
     }
-  }
-
-  private static byte[] read(Volume volume, long offset, int length) throws Exception {
-    ByteBuffer buffer = ByteBuffer.allocate(length);
-    volume.device().readFully(offset, buffer);
-    return buffer.array();
-  }
-
-  private static byte[] hashBlocks(Volume volume, IntArrayList blocks) throws Exception {
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    ByteBuffer buffer = ByteBuffer.allocate((int) volume.geometry().blockSize());
-    for (int block : blocks) {
-      volume.device().readFully(volume.geometry().blockDeviceOffset(block), buffer.clear());
-      sha.update(buffer.flip());
-    }
-    return sha.digest();
   }
 }

@@ -66,4 +66,19 @@ public final class Images {
     device.readFully(offset, buffer);
     return buffer.array();
   }
+
+  /** Returns the SHA-256 of the given file blocks of {@code volume}, read raw from its device in order. */
+  public static byte[] hashBlocks(org.vmfskit.fs.volume.Volume volume, it.unimi.dsi.fastutil.ints.IntList blocks) throws IOException {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      ByteBuffer buffer = ByteBuffer.allocate((int) volume.geometry().blockSize());
+      for (int block : blocks) {
+        volume.device().readFully(volume.geometry().blockDeviceOffset(block), buffer.clear());
+        sha.update(buffer.flip());
+      }
+      return sha.digest();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
 }
