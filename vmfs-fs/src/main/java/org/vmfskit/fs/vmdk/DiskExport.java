@@ -44,16 +44,36 @@ final class DiskExport {
    * busy one (every hand-off waits for a core).
    */
   static void rawByWindows(VirtualDisk disk, DiskFile out) throws IOException {
-    long capacity = disk.capacity();
+    ownedWindows(disk, 1, (offset, window, segment) -> writeNonZero(out, offset, window));
+  }
+
+  /** What an export does with one window of the disk. */
+  interface WindowVisitor {
+    /**
+     * {@code window} (position 0, limit = its length) holds the disk's bytes at {@code offset},
+     * padded with zeros to whole grains; {@code segment} views the same memory.
+     */
+    void visit(long offset, ByteBuffer window, MemorySegment segment) throws IOException;
+  }
+
+  /**
+   * Reads, in disk order, every 32 MiB window that some layer owns a byte of, padded with zeros to
+   * whole grains of {@code grainBytes} (a divisor of the window), and hands it to {@code visitor}.
+   * Windows no layer owns are skipped unread. One direct buffer serves the whole export.
+   */
+  static void ownedWindows(VirtualDisk disk, int grainBytes, WindowVisitor visitor) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocateDirect(WINDOW);
-    for (long offset = 0; offset < capacity; offset += WINDOW) {
-      int length = (int) Math.min(WINDOW, capacity - offset);
+    MemorySegment segment = MemorySegment.ofBuffer(buffer);
+    for (long offset = 0; offset < disk.capacity(); offset += WINDOW) {
+      int length = (int) Math.min(WINDOW, disk.capacity() - offset);
       if (!owned(disk, offset, length)) {
         continue;
       }
-      buffer.clear().limit(length);
-      disk.read(offset, buffer);
-      writeNonZero(out, offset, buffer);
+      int padded = (int) Math.min(WINDOW, Math.ceilDiv(length, grainBytes) * (long) grainBytes);
+      buffer.clear();
+      disk.read(offset, buffer.slice(0, length));
+      VirtualDisk.zero(buffer.slice(length, padded - length));
+      visitor.visit(offset, buffer.clear().limit(padded), segment);
     }
   }
 
@@ -209,38 +229,29 @@ final class DiskExport {
       throw new IOException("descriptor of " + text.length + " bytes does not fit in the embedded area");
     }
     int[] gte = new int[Math.toIntExact(gts * KDMV_GTES)];
-    long nextSector = overHead;
-    ByteBuffer buffer = ByteBuffer.allocateDirect(WINDOW);
-    MemorySegment segment = MemorySegment.ofBuffer(buffer);
-    for (long offset = 0; offset < disk.capacity(); offset += WINDOW) {
-      int length = (int) Math.min(WINDOW, disk.capacity() - offset);
-      if (!owned(disk, offset, length)) {
-        continue;
-      }
-      buffer.clear();
-      disk.read(offset, buffer.slice(0, length));
-      // A partial last grain is padded with zeros.
-      int padded = (int) Math.min(WINDOW, Math.ceilDiv(length, grainBytes) * grainBytes);
-      VirtualDisk.zero(buffer.slice(length, padded - length));
+    long[] next = {overHead};
+    ownedWindows(disk, (int) grainBytes, (offset, window, segment) -> {
+      // Non-zero grains are moved to the front of the window and written as one run.
       int kept = 0;
-      for (int g = 0; g < padded; g += (int) grainBytes) {
+      for (int g = 0; g < window.limit(); g += (int) grainBytes) {
         if (isZero(segment, g, (int) grainBytes)) {
           continue;
         }
         if (kept != g) {
           MemorySegment.copy(segment, g, segment, kept, grainBytes);
         }
-        gte[(int) ((offset + g) / grainBytes)] = (int) (nextSector + kept / 512);
+        gte[(int) ((offset + g) / grainBytes)] = (int) (next[0] + kept / 512);
         kept += (int) grainBytes;
       }
       if (kept > 0) {
-        if (nextSector + kept / 512 > 0xFFFFFFFFL) {
+        if (next[0] + kept / 512 > 0xFFFFFFFFL) {
           throw new IOException(out.name() + ": monolithicSparse grain sectors are 32-bit; the data exceeds 2 TiB");
         }
-        out.write(nextSector * 512, buffer.slice(0, kept));
-        nextSector += kept / 512;
+        out.write(next[0] * 512, window.slice(0, kept));
+        next[0] += kept / 512;
       }
-    }
+    });
+    long nextSector = next[0];
     out.setSize(Math.max(nextSector, overHead) * 512);
     out.write(0, header.toBuffer());
     out.write(512, ByteBuffer.wrap(text));

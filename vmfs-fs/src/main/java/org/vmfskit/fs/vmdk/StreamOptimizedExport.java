@@ -1,7 +1,6 @@
 package org.vmfskit.fs.vmdk;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.Deflater;
@@ -17,7 +16,6 @@ import java.util.zip.Deflater;
  */
 final class StreamOptimizedExport {
 
-  private static final int WINDOW = 32 << 20;
   private static final long GRAIN_SECTORS = DiskExport.KDMV_GRAIN_SECTORS;
   private static final int GRAIN_BYTES = (int) (GRAIN_SECTORS * 512);
   private static final int GTES = 512;
@@ -49,22 +47,12 @@ final class StreamOptimizedExport {
 
     long gdSectors = Math.ceilDiv(gts * 4L, 512);
     Output stream = new Output(out, FIRST_RECORD_SECTOR, (int) Math.max(8 << 20, gdSectors * 512 + 4096));
-    ByteBuffer window = ByteBuffer.allocateDirect(WINDOW);
-    MemorySegment segment = MemorySegment.ofBuffer(window);
     byte[] grain = new byte[GRAIN_BYTES];
     byte[] packed = new byte[GRAIN_BYTES + 4096];
     Deflater deflater = new Deflater(Deflater.BEST_SPEED);
     try {
-      for (long offset = 0; offset < disk.capacity(); offset += WINDOW) {
-        int length = (int) Math.min(WINDOW, disk.capacity() - offset);
-        if (!DiskExport.owned(disk, offset, length)) {
-          continue;
-        }
-        int padded = (int) Math.min(WINDOW, Math.ceilDiv(length, GRAIN_BYTES) * (long) GRAIN_BYTES);
-        window.clear();
-        disk.read(offset, window.slice(0, length));
-        VirtualDisk.zero(window.slice(length, padded - length));
-        for (int g = 0; g < padded; g += GRAIN_BYTES) {
+      DiskExport.ownedWindows(disk, GRAIN_BYTES, (offset, window, segment) -> {
+        for (int g = 0; g < window.limit(); g += GRAIN_BYTES) {
           if (DiskExport.isZero(segment, g, GRAIN_BYTES)) {
             continue;
           }
@@ -81,7 +69,7 @@ final class StreamOptimizedExport {
           ByteBuffer record = stream.reserve(12 + n);
           record.putLong(0, lba).putInt(8, n).put(12, packed, 0, n);
         }
-      }
+      });
     } finally {
       deflater.end();
     }
