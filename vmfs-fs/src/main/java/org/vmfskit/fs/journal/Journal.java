@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import org.vmfskit.fs.device.BlockDevice;
 import org.vmfskit.fs.device.CopyOnWriteBlockDevice;
-import org.vmfskit.fs.format.LittleEndian;
 import org.vmfskit.fs.volume.Geometry;
 
 /**
@@ -105,11 +104,11 @@ public final class Journal {
     long recordOffset = areaOffset + JournalHeader.SIZE;
     long sequence = header.cleanSequence();
     JournalRecord pending = null;
-    if (LittleEndian.u64(head, JournalRecord.SECTOR) == JournalRecord.MAGIC) {
+    ByteBuffer firstSector = head.slice(JournalRecord.SECTOR, JournalRecord.SECTOR);
+    if (JournalRecord.hasMagic(firstSector)) {
       // The record's first sector (with its sequence and sizes) is written in one piece.
-      sequence = Math.max(sequence, LittleEndian.u64(head, JournalRecord.SECTOR + 8));
-      long size = Math.min(RECORD_CAPACITY, JournalRecord.encodedSize(
-          LittleEndian.u32(head, JournalRecord.SECTOR + 0x10), LittleEndian.u32(head, JournalRecord.SECTOR + 0x14)));
+      sequence = Math.max(sequence, JournalRecord.sequenceOf(firstSector));
+      long size = Math.min(RECORD_CAPACITY, JournalRecord.encodedSizeOf(firstSector));
       ByteBuffer record = ByteBuffer.allocate((int) Math.max(size, JournalRecord.SECTOR)).order(ByteOrder.LITTLE_ENDIAN);
       device.readFully(recordOffset, record);
       Optional<JournalRecord> decoded = JournalRecord.decode(record.clear(), recordOffset, areaOffset + AREA_BYTES, device.size());

@@ -82,6 +82,21 @@ public record JournalRecord(long sequence, List<Run> runs, int[] before, byte[] 
     return (int) crc.getValue();
   }
 
+  /** Returns whether the sector in {@code first} (a record's first sector) starts with the magic. */
+  public static boolean hasMagic(ByteBuffer first) {
+    return first.capacity() >= RUN_TABLE && LittleEndian.u64(first, 0) == MAGIC;
+  }
+
+  /** Returns the sequence field of a record's first sector. */
+  public static long sequenceOf(ByteBuffer first) {
+    return LittleEndian.u64(first, 0x08);
+  }
+
+  /** Returns the bytes the record whose first sector is {@code first} says it takes. */
+  public static long encodedSizeOf(ByteBuffer first) {
+    return encodedSize(LittleEndian.u32(first, 0x10), LittleEndian.u32(first, 0x14));
+  }
+
   /** Returns the bytes this record takes encoded. */
   public int encodedSize() {
     return (int) encodedSize(runs.size(), data.length / SECTOR);
@@ -115,13 +130,13 @@ public record JournalRecord(long sequence, List<Run> runs, int[] before, byte[] 
    * @param deviceSize the device's size: runs must end within it
    */
   public static Optional<JournalRecord> decode(ByteBuffer src, long deviceOffset, long firstTarget, long deviceSize) throws CorruptStructureException {
-    if (src.capacity() < RUN_TABLE || LittleEndian.u64(src, 0) != MAGIC) {
+    if (!hasMagic(src)) {
       return Optional.empty();
     }
-    long sequence = LittleEndian.u64(src, 0x08);
+    long sequence = sequenceOf(src);
     long runCount = LittleEndian.u32(src, 0x10);
     long dataSectors = LittleEndian.u32(src, 0x14);
-    long size = encodedSize(runCount, dataSectors);
+    long size = encodedSizeOf(src);
     if (size > src.capacity()) {
       throw Corrupt.range("JournalRecord", deviceOffset + 0x10, "runCount/dataSectors (record bytes)", RUN_TABLE, src.capacity(), size);
     }
