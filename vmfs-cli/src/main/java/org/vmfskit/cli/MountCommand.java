@@ -9,29 +9,33 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.spi.FileSystemProvider;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
-import org.cryptomator.integrations.mount.Mount;
-import org.cryptomator.integrations.mount.MountFailedException;
-import org.cryptomator.integrations.mount.MountService;
-import org.cryptomator.integrations.mount.UnmountFailedException;
+import java.util.concurrent.TimeoutException;
+import org.cryptomator.jfuse.api.Fuse;
+import org.cryptomator.jfuse.api.FuseBuilder;
+import org.cryptomator.jfuse.api.FuseMountFailedException;
+import org.vmfskit.fs.nio.VmfsFileSystem;
 import org.vmfskit.fs.nio.VmfsFileSystemProvider;
 
 /**
  * {@code vmfs mount} and {@code vmfs umount}: serve a datastore's files at a directory through
- * FUSE (libfuse3, via fuse-nio-adapter over the vmfs nio provider). The mount is read-only unless
- * {@code --writable}: the kernel mount carries {@code ro} and the file system beneath it refuses
- * every change, so evidence is never written.
+ * FUSE: libfuse3 through jfuse's FFM binding, its operations mapped onto the vmfs nio file system
+ * by {@link VmfsFuseOperations}. The mount is read-only unless {@code --writable}: the kernel mount
+ * carries {@code ro}, only the reading operations are registered, and the file system beneath
+ * refuses every change, so evidence is never written.
  */
 final class MountCommand {
 
-  /** Where fuse-nio-adapter looks for libfuse3 (its Linux mount provider's list). */
-  static final List<String> LIBFUSE3_PATHS = List.of("/usr/lib/libfuse3.so", "/lib/x86_64-linux-gnu/libfuse3.so.3",
-      "/lib/aarch64-linux-gnu/libfuse3.so.3", "/usr/lib64/libfuse3.so.3", "/app/lib/libfuse3.so");
+  /** Where libfuse3 is looked for, first match wins (Debian/Ubuntu multiarch, Fedora, Arch, Flatpak). */
+  static final List<String> LIBFUSE3_PATHS = List.of("/lib/x86_64-linux-gnu/libfuse3.so.3", "/usr/lib/x86_64-linux-gnu/libfuse3.so.3",
+      "/lib/aarch64-linux-gnu/libfuse3.so.3", "/usr/lib/aarch64-linux-gnu/libfuse3.so.3", "/usr/lib64/libfuse3.so.3",
+      "/usr/lib/libfuse3.so.3", "/usr/lib/libfuse3.so", "/app/lib/libfuse3.so");
   private static final String FUSERMOUNT = "fusermount3";
 
   private MountCommand() {}
@@ -63,9 +67,8 @@ final class MountCommand {
       if (isMounted(target)) {
         throw new FileSystemException(target.toString(), null, "something is already mounted here (vmfs umount " + target + ")");
       }
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
-      FileSystem fs = openVolume(image, writable);
-      Mount mount;
+      VmfsFileSystem fs = openVolume(image, writable);
+      Fuse mount;
       try {
         mount = mount(fs, image, target, writable);
       } catch (LinkageError e) {
@@ -115,8 +118,8 @@ final class MountCommand {
   }
 
   /** Unmounts once, from the shutdown hook or from the main thread, whichever comes first. */
-  private record Unmounter(Mount mount, FileSystem fs, Path target, AtomicBoolean once) {
-    Unmounter(Mount mount, FileSystem fs, Path target) {
+  private record Unmounter(Fuse mount, FileSystem fs, Path target, AtomicBoolean once) {
+    Unmounter(Fuse mount, FileSystem fs, Path target) {
       this(mount, fs, target, new AtomicBoolean());
     }
 
@@ -129,16 +132,17 @@ final class MountCommand {
         return;
       }
       try {
-        // After 'vmfs umount' the kernel mount is gone and the FUSE loop has ended: nothing to undo.
+        // After 'vmfs umount' the kernel mount is gone and the FUSE loop has ended: only the
+        // session is left to free.
         if (isMounted(target)) {
           try {
-            mount.close();
-          } catch (UnmountFailedException e) {
+            fusermountUnmount(target, false);
+          } catch (IOException e) {
             fusermountUnmount(target, true); // busy (a shell inside it): detach lazily
-            mount.close();
           }
         }
-      } catch (UnmountFailedException | IOException | RuntimeException e) {
+        mount.close();
+      } catch (TimeoutException | IOException | RuntimeException e) {
         System.err.println("vmfs: " + target + ": unmount failed: " + e.getMessage() + " (try: fusermount3 -uz " + target + ")");
       } finally {
         try {
@@ -150,28 +154,50 @@ final class MountCommand {
     }
   }
 
-  private static FileSystem openVolume(Path image, boolean writable) throws IOException {
+  private static VmfsFileSystem openVolume(Path image, boolean writable) throws IOException {
     if (!Files.exists(image)) {
       throw new NoSuchFileException(image.toString());
     }
     FileSystemProvider provider = FileSystemProvider.installedProviders().stream()
         .filter(p -> p.getScheme().equals("vmfs")).findFirst().orElseGet(VmfsFileSystemProvider::new);
     try {
-      return provider.newFileSystem(image, Map.of("writable", writable));
+      return (VmfsFileSystem) provider.newFileSystem(image, Map.of("writable", writable));
     } catch (UnsupportedOperationException e) {
       throw new FileSystemException(image.toString(), null, "not a VMFS datastore image (no LVM header at 0x100000); give the image file itself");
     }
   }
 
-  private static Mount mount(FileSystem fs, Path image, Path target, boolean writable) throws IOException {
-    MountService service = MountService.get().filter(MountService::isSupported).findFirst()
-        .orElseThrow(() -> new FileSystemException(target.toString(), null, "no usable FUSE mount service (fuse-nio-adapter found no libfuse3 or fusermount3)"));
-    String fsName = ("vmfs:" + image.toAbsolutePath()).replace(",", "\\,");
-    String flags = service.getDefaultMountFlags() + " -ofsname=" + fsName + " -osubtype=vmfs" + (writable ? "" : " -oro");
+  private static Fuse mount(VmfsFileSystem fs, Path image, Path target, boolean writable) throws IOException {
+    FuseBuilder builder;
     try {
-      return service.forFileSystem(fs.getPath("/")).setMountpoint(target).setMountFlags(flags).mount();
-    } catch (MountFailedException e) {
+      builder = Fuse.builder();
+    } catch (UnsupportedOperationException e) {
+      throw new FileSystemException(target.toString(), null, "FUSE mounts are not supported on " + System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
+    }
+    LIBFUSE3_PATHS.stream().filter(p -> Files.exists(Path.of(p))).findFirst().ifPresent(builder::setLibraryPath);
+    Fuse fuse = builder.build(new VmfsFuseOperations(fs, builder.errno(), writable));
+    String fsName = ("vmfs:" + image.toAbsolutePath()).replace(",", "\\,");
+    List<String> flags = new ArrayList<>(List.of("-oauto_unmount", "-oattr_timeout=5", "-ofsname=" + fsName, "-osubtype=vmfs"));
+    // Files appear owned by whoever mounts (VMFS stores ESXi's ids, usually root's).
+    flags.add("-ouid=" + Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    flags.add("-ogid=" + Files.getAttribute(Path.of("/proc/self"), "unix:gid"));
+    if (!writable) {
+      flags.add("-oro");
+    }
+    try {
+      fuse.mount("vmfs", target, flags.toArray(String[]::new));
+      return fuse;
+    } catch (FuseMountFailedException | IllegalArgumentException e) {
+      closeQuietly(fuse);
       throw new FileSystemException(target.toString(), null, "mount failed: " + (e.getMessage() == null ? e.getCause() : e.getMessage()));
+    }
+  }
+
+  private static void closeQuietly(Fuse fuse) {
+    try {
+      fuse.close();
+    } catch (TimeoutException | RuntimeException e) {
+      // The mount never came up; the image is closed by the caller.
     }
   }
 
