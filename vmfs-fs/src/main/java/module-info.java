@@ -1,7 +1,7 @@
 /** The VMFS5 file system, VMware virtual disks and snapshots. */
 module org.vmfskit.fs {
   requires com.google.common;
-  requires it.unimi.dsi.fastutil;
+  requires it.unimi.dsi.fastutil.core;
 
   exports org.vmfskit.fs.device;
   exports org.vmfskit.fs.format;

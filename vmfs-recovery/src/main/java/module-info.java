@@ -2,7 +2,7 @@
 module org.vmfskit.recovery {
   requires transitive org.vmfskit.fs;
   requires com.google.common;
-  requires it.unimi.dsi.fastutil;
+  requires it.unimi.dsi.fastutil.core;
   requires com.fasterxml.jackson.databind;
 
   exports org.vmfskit.recovery;

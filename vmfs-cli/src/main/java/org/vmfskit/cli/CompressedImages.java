@@ -8,11 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
+import org.vmfskit.recovery.RecoveryReport;
 
 /**
  * Expands gzip-compressed images ({@code .img.gz}, as the sample datastore is stored) into a
@@ -67,13 +64,9 @@ final class CompressedImages {
     return true;
   }
 
-  /** Returns the SHA-256 of a file as hex. */
+  /** Returns the SHA-256 of a file as lower-case hex. */
   static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return RecoveryReport.sha256(file);
   }
+
 }

@@ -1,6 +1,6 @@
 package org.vmfskit.recovery;
 
-import it.unimi.dsi.fastutil.longs.Long2BooleanOpenHashMap;
+import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
 import it.unimi.dsi.fastutil.longs.LongSet;
 import java.io.EOFException;
 import java.io.IOException;
@@ -24,7 +24,8 @@ import org.vmfskit.fs.volume.Volume;
  */
 final class OwnershipIndex {
 
-  private final Long2BooleanOpenHashMap ownerTbz = new Long2BooleanOpenHashMap();
+  /** The interesting blocks whose (last seen) owner maps them to-be-zeroed. */
+  private final LongOpenHashSet ownerTbz = new LongOpenHashSet();
 
   private OwnershipIndex() {}
 
@@ -68,13 +69,17 @@ final class OwnershipIndex {
     if (raw != 0 && BlockAddress.typeOf(raw) == BlockAddress.TYPE_FB) {
       long block = FileBlockAddr.blockOf(raw);
       if (interesting.contains(block)) {
-        ownerTbz.put(block, FileBlockAddr.isTbz(raw));
+        if (FileBlockAddr.isTbz(raw)) {
+          ownerTbz.add(block);
+        } else {
+          ownerTbz.remove(block);
+        }
       }
     }
   }
 
   /** Returns whether the block's new owner maps it to-be-zeroed (so has not written it). */
   boolean unwrittenByNewOwner(long block) {
-    return ownerTbz.getOrDefault(block, false);
+    return ownerTbz.contains(block);
   }
 }

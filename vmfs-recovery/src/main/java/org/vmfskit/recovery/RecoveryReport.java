@@ -2,14 +2,13 @@ package org.vmfskit.recovery;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.common.hash.Hasher;
+import com.google.common.hash.Hashing;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.vmfskit.fs.device.BlockDevice;
 
@@ -143,9 +142,9 @@ public record RecoveryReport(String image, String imageSha256Before, String imag
     out.append('\n');
   }
 
-  /** Returns the SHA-256 of the whole device. */
+  /** Returns the SHA-256 of the whole device (lower-case hex). */
   public static String sha256(BlockDevice device) throws IOException {
-    MessageDigest digest = newDigest();
+    Hasher hasher = Hashing.sha256().newHasher();
     ByteBuffer buffer = ByteBuffer.allocateDirect(8 << 20);
     long size = device.size();
     for (long at = 0; at < size; ) {
@@ -153,28 +152,20 @@ public record RecoveryReport(String image, String imageSha256Before, String imag
       device.readFully(at, buffer);
       buffer.flip();
       at += buffer.remaining();
-      digest.update(buffer);
+      hasher.putBytes(buffer);
     }
-    return HexFormat.of().formatHex(digest.digest());
+    return hasher.hash().toString();
   }
 
-  /** Returns the SHA-256 of a host file. */
+  /** Returns the SHA-256 of a host file (lower-case hex). */
   public static String sha256(Path file) throws IOException {
-    MessageDigest digest = newDigest();
-    byte[] buffer = new byte[1 << 20];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
+    Hasher hasher = Hashing.sha256().newHasher();
+    ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      while (channel.read(buffer.clear()) >= 0) {
+        hasher.putBytes(buffer.flip());
       }
     }
-    return HexFormat.of().formatHex(digest.digest());
-  }
-
-  private static MessageDigest newDigest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return hasher.hash().toString();
   }
 }
