@@ -15,7 +15,7 @@ import java.util.Objects;
  * 0x204  4      u32   total        resources in this cluster, at most resourcesPerCluster
  * 0x208  4      u32   free         free resources = popcount of the bitmap
  * 0x20C  4      u32   firstFree    hint: index of the first free resource
- * 0x210  <=496  bits  bitmap       bit (r and 7) of byte (r shr 3) SET = resource r is FREE;
+ * 0x210  &lt;=496  bits  bitmap       bit (r and 7) of byte (r shr 3) SET = resource r is FREE;
  *                                  bits at or above total are 0
  * </pre>
  */

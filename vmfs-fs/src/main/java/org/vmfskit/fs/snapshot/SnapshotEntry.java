@@ -17,7 +17,7 @@ import java.util.Optional;
  * snapshotN.description        string  user text
  * snapshotN.type               int     opaque; vmfskit writes "1"
  * snapshotN.createTimeHigh     int32   upper half of µs since 1970-01-01 UTC
- * snapshotN.createTimeLow      int32   lower half (often negative): us = (high << 32) + (low &amp; 0xffffffff)
+ * snapshotN.createTimeLow      int32   lower half (often negative): us = (high &lt;&lt; 32) + (low &amp; 0xffffffff)
  * snapshotN.numDisks           int     number of diskM entries
  * snapshotN.diskM.fileName     string  the leaf that was live when the snapshot was taken, frozen since
  * snapshotN.diskM.node         string  controller slot, e.g. scsi0:0
