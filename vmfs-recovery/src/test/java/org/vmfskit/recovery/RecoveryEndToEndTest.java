@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmfskit.fs.compat.ExternalTool;
@@ -22,6 +23,7 @@ import org.vmfskit.fs.volume.FormatOptions;
  * recover: the flattened disk equals the pre-revert content except exactly the grains the report
  * lists as overwritten or missing.
  */
+@Tag("slow") // minutes on 2 cores: left out by the fast tier (-Pfast), run by ./build verify and CI
 class RecoveryEndToEndTest {
 
   @TempDir Path dir;

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.vmfskit.fs.check.CheckReport;
 import org.vmfskit.fs.check.Problem;
@@ -37,6 +38,7 @@ import org.vmfskit.fs.volume.FormatOptions;
  * operation that completed before the cut is intact, and the one in flight is either done or not
  * begun (only the bytes of an in-place data write may be a mix, as data is not journaled).
  */
+@Tag("slow") // minutes on 2 cores: left out by the fast tier (-Pfast), run by ./build verify and CI
 class CrashConsistencyTest {
 
   static final List<Workload.Op> OPS = Workload.ops();

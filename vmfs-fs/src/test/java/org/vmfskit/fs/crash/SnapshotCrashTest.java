@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.vmfskit.fs.check.CheckReport;
 import org.vmfskit.fs.check.VolumeChecker;
@@ -40,6 +41,7 @@ import org.vmfskit.fs.volume.FormatOptions;
  * (never an unchecked exception); and every snapshot whose take completed (and that no completed
  * op deleted) must still read the bytes recorded at its take.
  */
+@Tag("slow") // minutes on 2 cores: left out by the fast tier (-Pfast), run by ./build verify and CI
 class SnapshotCrashTest {
 
   static final long VOLUME_BYTES = 256L << 20;

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.vmfskit.fs.device.SparseMemoryBlockDevice;
 
@@ -18,6 +19,7 @@ import org.vmfskit.fs.device.SparseMemoryBlockDevice;
  * flipped) and requires that open, list, read and check end in an {@link IOException} subtype or
  * checker findings: never a RuntimeException, an Error or a hang (each case has 5 seconds).
  */
+@Tag("slow") // minutes on 2 cores: left out by the fast tier (-Pfast), run by ./build verify and CI
 class MetadataMutationSweepTest {
 
   /** Every byte with -Dvmfskit.mutation.full=true (16,198 images, ~1 min CPU); every other byte by default. */
