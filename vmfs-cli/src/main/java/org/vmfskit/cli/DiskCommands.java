@@ -3,7 +3,6 @@ package org.vmfskit.cli;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -158,7 +157,7 @@ final class DiskCommands {
         if (offset > disk.capacity() || length > disk.capacity() - offset) {
           throw new UsageException("range " + offset + "+" + length + " passes the disk's capacity (" + disk.capacity() + ")");
         }
-        WritableByteChannel out = Channels.newChannel(context.out());
+        WritableByteChannel out = context.outChannel();
         ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
         for (long done = 0; done < length; ) {
           int n = (int) Math.min(CHUNK, length - done);
@@ -170,7 +169,6 @@ final class DiskCommands {
           }
           done += n;
         }
-        context.out().flush();
       }
       return VmfsCli.OK;
     }

@@ -66,8 +66,23 @@ public final class VmfsCli {
     }
   }
 
-  /** Runs one command and returns its exit status. */
+  /**
+   * Runs one command and returns its exit status. Standard output is checked here, once for every
+   * command: when a write to it failed (a full disk, a closed pipe) the status is 1 and the one
+   * error line names standard output, so a truncated result never comes with status 0.
+   */
   public int run(String[] args) {
+    int status = dispatch(args);
+    out.flush();
+    String failure = StandardOutput.failure(out);
+    if (failure != null) {
+      err.println("vmfs: standard output: " + failure);
+      return ERROR;
+    }
+    return status;
+  }
+
+  private int dispatch(String[] args) {
     if (args.length == 0) {
       usage(err);
       return USAGE;
@@ -126,6 +141,10 @@ public final class VmfsCli {
       err.println("usage: vmfs " + command.name() + " " + command.synopsis());
       return USAGE;
     } catch (IOException | RuntimeException e) {
+      if (out.checkError()) {
+        // The command stopped because standard output failed: run(String[]) says so.
+        return ERROR;
+      }
       err.println("vmfs: " + subject + ": " + describe(e, subject));
       if (line.hasOption("debug")) {
         e.printStackTrace(err);

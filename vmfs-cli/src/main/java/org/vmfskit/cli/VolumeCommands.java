@@ -1,9 +1,7 @@
 package org.vmfskit.cli;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -212,8 +210,7 @@ final class VolumeCommands {
     public int execute(CommandLine line, CliContext context) throws IOException {
       try (Vmfs vmfs = Images.openReadOnly(image(line))) {
         VmfsFile file = vmfs.openFile(line.getArgs()[1]);
-        OutputStream stream = context.out();
-        WritableByteChannel channel = Channels.newChannel(stream);
+        WritableByteChannel channel = context.outChannel();
         ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
         long size = file.size();
         for (long pos = 0; pos < size; ) {
@@ -228,7 +225,6 @@ final class VolumeCommands {
           }
           pos += n;
         }
-        stream.flush();
       }
       return VmfsCli.OK;
     }
