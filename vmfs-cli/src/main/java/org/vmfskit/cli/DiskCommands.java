@@ -58,7 +58,7 @@ final class DiskCommands {
       }
       return new OpenStore(writable ? HostDiskStore.of(location) : HostDiskStore.readOnly(location), null);
     }
-    Vmfs vmfs = writable ? Images.openWritable(location) : Images.openReadOnly(location);
+    Vmfs vmfs = writable ? Images.openWritable(location, line.hasOption("force")) : Images.openReadOnly(location);
     return new OpenStore(VmfsDiskStore.of(vmfs), vmfs);
   }
 
@@ -74,7 +74,7 @@ final class DiskCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("capacity, e.g. 10G").get())
+      return new Options().addOption(Images.force()).addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("capacity, e.g. 10G").get())
           .addOption(VolumeCommands.valued("type", "TYPE", "thin (default), zeroedthick or eagerzeroedthick")).addOption(host());
     }
 
@@ -182,7 +182,7 @@ final class DiskCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
+      return new Options().addOption(Images.force()).addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
           .addOption(Option.builder().longOpt("from").hasArg().argName("LOCALFILE").required().desc("host file with the bytes to write").get())
           .addOption(host());
     }
@@ -221,7 +221,7 @@ final class DiskCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
+      return new Options().addOption(Images.force()).addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
           .addOption(Option.builder().longOpt("length").hasArg().argName("N").required().desc("bytes").get())
           .addOption(VolumeCommands.flag(null, "unmap", "mark whole SEsparse grains unmapped rather than zero"))
           .addOption(host());
@@ -288,6 +288,8 @@ final class DiskCommands {
             }
           }
         }
+      } catch (IOException e) {
+        throw OutputFileException.attribute(e, out);
       }
       return VmfsCli.OK;
     }

@@ -48,7 +48,7 @@ final class VmCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options()
+      return new Options().addOption(Images.force())
           .addOption(Option.builder().longOpt("disk-size").hasArg().argName("SIZE").required().desc("capacity of the disk, e.g. 1G").get())
           .addOption(valued("memory", "SIZE", "guest RAM, whole MiB (default 0)"));
     }
@@ -62,7 +62,7 @@ final class VmCommands {
       if (memory % (1 << 20) != 0 || memory > (1L << 40)) {
         throw new UsageException("--memory must be whole MiB (at most 1T)");
       }
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.createVm(vmfs, line.getArgs()[1], List.of(disk), memory);
         context.out().printf("created VM %s in /%s: disk %s, memory %s%n", vm.directory().name(), vm.directory().path(),
             Sizes.human(disk), Sizes.human(memory));
@@ -79,14 +79,14 @@ final class VmCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(valued("offset", "N", "guest physical address in bytes (default 0)"))
+      return new Options().addOption(Images.force()).addOption(valued("offset", "N", "guest physical address in bytes (default 0)"))
           .addOption(Option.builder().longOpt("from").hasArg().argName("FILE").required().desc("local file to write").get());
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       long offset = offset(line);
       try (FileChannel in = FileChannel.open(Path.of(line.getOptionValue("from")), StandardOpenOption.READ);
-          Vmfs vmfs = Images.openWritable(image(line))) {
+          Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
         long size = in.size();
         if (offset + size > vm.config().memSizeBytes()) {
@@ -106,7 +106,7 @@ final class VmCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(valued("offset", "N", "byte offset in the disk (default 0)"))
+      return new Options().addOption(Images.force()).addOption(valued("offset", "N", "byte offset in the disk (default 0)"))
           .addOption(Option.builder().longOpt("from").hasArg().argName("FILE").required().desc("local file to write").get())
           .addOption(valued("disk", "NODE", "disk slot (default scsi0:0)"));
     }
@@ -115,7 +115,7 @@ final class VmCommands {
       long offset = offset(line);
       String node = line.getOptionValue("disk", "scsi0:0");
       try (FileChannel in = FileChannel.open(Path.of(line.getOptionValue("from")), StandardOpenOption.READ);
-          Vmfs vmfs = Images.openWritable(image(line))) {
+          Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
         long capacity = vm.diskCapacity(node);
         if (offset + in.size() > capacity) {
@@ -155,7 +155,7 @@ final class VmCommands {
     public int[] arity() { return new int[] {3, 3}; }
 
     public Options options() {
-      return new Options().addOption(valued("linked", "SNAPSHOT", "make a linked clone: deltas over this snapshot's disks (name or #UID)"))
+      return new Options().addOption(Images.force()).addOption(valued("linked", "SNAPSHOT", "make a linked clone: deltas over this snapshot's disks (name or #UID)"))
           .addOption(valued("snapshot", "SNAPSHOT", "full clone of this snapshot instead of the live state"))
           .addOption(flag(null, "absolute-hint", "linked clone: parentFileNameHint as /vmfs/volumes/<label>/... instead of ../"));
     }
@@ -167,7 +167,7 @@ final class VmCommands {
       if (line.hasOption("absolute-hint") && !line.hasOption("linked")) {
         throw new UsageException("--absolute-hint needs --linked");
       }
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
         SnapshotManager clone;
         if (line.hasOption("linked")) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -145,7 +146,9 @@ public final class VmfsCli {
         // The command stopped because standard output failed: run(String[]) says so.
         return ERROR;
       }
-      err.println("vmfs: " + subject + ": " + describe(e, subject));
+      // A host output file that failed is what the line must name, not the image that was read.
+      String named = e instanceof OutputFileException o ? o.getFile() : subject;
+      err.println("vmfs: " + named + ": " + describe(e, named));
       if (line.hasOption("debug")) {
         e.printStackTrace(err);
       }
@@ -166,6 +169,7 @@ public final class VmfsCli {
       // The subject already opens the line; say only what is wrong with it.
       String reason = f.getReason() != null ? f.getReason() : switch (f) {
         case NoSuchFileException _ -> "no such file or directory";
+        case AccessDeniedException _ -> "permission denied";
         case FileAlreadyExistsException _ -> "already exists";
         case NotDirectoryException _ -> "not a directory";
         default -> null;
@@ -177,6 +181,7 @@ public final class VmfsCli {
     return switch (e) {
       case VmfsFormatException f -> f.getMessage();
       case NoSuchFileException f -> f.getFile() + ": no such file or directory";
+      case AccessDeniedException f when f.getReason() == null -> f.getFile() + ": permission denied";
       case FileAlreadyExistsException f -> f.getFile() + ": already exists";
       case DirectoryNotEmptyException f -> f.getFile() + ": directory not empty";
       case NotDirectoryException f -> f.getFile() + ": not a directory";
