@@ -62,10 +62,6 @@ final class DiskCommands {
     return new OpenStore(VmfsDiskStore.of(vmfs), vmfs);
   }
 
-  private static long longOption(CommandLine line, String name, long fallback) throws UsageException {
-    return line.hasOption(name) ? Sizes.parse(line.getOptionValue(name), "--" + name) : fallback;
-  }
-
   /** {@code vmfs disk create IMAGE PATH.vmdk --size SIZE [--type ...]}. */
   static final class Create implements Command {
     public String name() { return "disk create"; }
@@ -152,8 +148,8 @@ final class DiskCommands {
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false)) {
-        long offset = longOption(line, "offset", 0);
-        long length = longOption(line, "length", Math.max(0, disk.capacity() - offset));
+        long offset = Sizes.option(line, "offset", 0);
+        long length = Sizes.option(line, "length", Math.max(0, disk.capacity() - offset));
         if (offset > disk.capacity() || length > disk.capacity() - offset) {
           throw new UsageException("range " + offset + "+" + length + " passes the disk's capacity (" + disk.capacity() + ")");
         }
@@ -188,7 +184,7 @@ final class DiskCommands {
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
-      long offset = longOption(line, "offset", 0);
+      long offset = Sizes.option(line, "offset", 0);
       Path from = Path.of(line.getOptionValue("from"));
       try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ); OpenStore store = open(line, true);
           VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], true)) {
@@ -228,8 +224,8 @@ final class DiskCommands {
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
-      long offset = longOption(line, "offset", 0);
-      long length = longOption(line, "length", 0);
+      long offset = Sizes.option(line, "offset", 0);
+      long length = Sizes.option(line, "length", 0);
       try (OpenStore store = open(line, true); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], true)) {
         if (offset < 0 || length < 0 || offset > disk.capacity() || length > disk.capacity() - offset) {
           throw new UsageException("range of " + length + " bytes at " + offset + " passes the disk's capacity (" + disk.capacity() + ")");
@@ -244,7 +240,7 @@ final class DiskCommands {
   /** {@code vmfs disk export IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized]}. */
   static final class Export implements Command {
     public String name() { return "disk export"; }
-    public String synopsis() { return "IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized] [--force] [--host]"; }
+    public String synopsis() { return "IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized] [--force] [--host] [--quiet]"; }
     public String summary() {
       return "flatten the disk's chain into a host file: raw image, flat VMDK (OUT.vmdk + OUT-flat.vmdk), monolithicSparse or streamOptimized (OVF)";
     }
@@ -252,7 +248,8 @@ final class DiskCommands {
 
     public Options options() {
       return new Options().addOption(VolumeCommands.valued("format", "FORMAT", "raw (default), flat, monolithicSparse or streamOptimized"))
-          .addOption(VolumeCommands.flag("f", "force", "overwrite OUT")).addOption(host());
+          .addOption(VolumeCommands.flag("f", "force", "overwrite OUT")).addOption(host())
+          .addOption(VolumeCommands.flag("q", "quiet", "no progress bar"));
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
@@ -269,7 +266,9 @@ final class DiskCommands {
       }
       HostDiskStore target = HostDiskStore.of(out.getParent());
       String name = out.getFileName().toString();
-      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false)) {
+      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false);
+          ProgressBars bars = new ProgressBars(context)) {
+        disk.onExportProgress(done -> bars.update("export", done, disk.capacity()));
         switch (format.toLowerCase(Locale.ROOT)) {
           case "raw" -> {
             try (DiskFile file = target.create(name)) {

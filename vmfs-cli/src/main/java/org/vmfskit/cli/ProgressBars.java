@@ -28,8 +28,15 @@ final class ProgressBars implements RecoveryWriter.Progress, AutoCloseable {
     if (!newPhase.equals(phase)) {
       close();
       phase = newPhase;
-      bar = new ProgressBarBuilder().setTaskName(newPhase).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-          .setUnit(" MiB", 1 << 20).setConsumer(new ConsoleProgressBarConsumer(context.err())).build();
+      ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(newPhase).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+          .setConsumer(new ConsoleProgressBarConsumer(context.err()));
+      // Phases count bytes or steps (flattening 0 of 1): a total under 1 MiB shown in MiB would read 0/0.
+      if (total >= 1 << 20) {
+        builder.setUnit(" MiB", 1 << 20);
+      } else if (total >= 1 << 10) {
+        builder.setUnit(" KiB", 1 << 10);
+      }
+      bar = builder.build();
     }
     bar.stepTo(done);
   }

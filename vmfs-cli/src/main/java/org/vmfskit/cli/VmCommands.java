@@ -29,15 +29,7 @@ final class VmCommands {
   }
 
   static long offset(CommandLine line) throws UsageException {
-    try {
-      long offset = Long.parseLong(line.getOptionValue("offset", "0"));
-      if (offset < 0) {
-        throw new NumberFormatException();
-      }
-      return offset;
-    } catch (NumberFormatException e) {
-      throw new UsageException("bad --offset '" + line.getOptionValue("offset") + "' (a byte offset >= 0)");
-    }
+    return Sizes.option(line, "offset", 0);
   }
 
   /** {@code vmfs vm create IMAGE /DIR --disk-size SIZE [--memory SIZE]}. */
@@ -55,7 +47,7 @@ final class VmCommands {
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       long disk = Sizes.parse(line.getOptionValue("disk-size"), "--disk-size");
-      long memory = line.hasOption("memory") ? Sizes.parse(line.getOptionValue("memory"), "--memory") : 0;
+      long memory = Sizes.option(line, "memory", 0);
       if (disk <= 0 || disk % 512 != 0) {
         throw new UsageException("--disk-size must be a positive multiple of 512");
       }
