@@ -36,12 +36,12 @@ final class DiskCommands {
     return List.of(new Create(), new Info(), new Read(), new Write(), new Zero(), new Export());
   }
 
-  private static Option host() {
+  static Option host() {
     return VolumeCommands.flag(null, "host", "IMAGE is a host directory holding the disk files, not a datastore image");
   }
 
   /** An open store and whatever must be closed with it. */
-  private record OpenStore(DiskStore store, Closeable owner) implements Closeable {
+  record OpenStore(DiskStore store, Closeable owner) implements Closeable {
     @Override
     public void close() throws IOException {
       if (owner != null) {
@@ -50,7 +50,7 @@ final class DiskCommands {
     }
   }
 
-  private static OpenStore open(CommandLine line, boolean writable) throws IOException {
+  static OpenStore open(CommandLine line, boolean writable) throws IOException {
     Path location = Path.of(line.getArgs()[0]);
     if (line.hasOption("host")) {
       if (!Files.isDirectory(location)) {
@@ -60,6 +60,16 @@ final class DiskCommands {
     }
     Vmfs vmfs = writable ? Images.openWritable(location, line.hasOption("force")) : Images.openReadOnly(location);
     return new OpenStore(VmfsDiskStore.of(vmfs), vmfs);
+  }
+
+  /** Returns the allocation named by {@code --type}: thin (the default), zeroedthick or eagerzeroedthick. */
+  static DiskStore.Allocation allocation(CommandLine line) throws UsageException {
+    return switch (line.getOptionValue("type", "thin").toLowerCase(Locale.ROOT)) {
+      case "thin" -> DiskStore.Allocation.THIN;
+      case "zeroedthick" -> DiskStore.Allocation.ZEROED_THICK;
+      case "eagerzeroedthick" -> DiskStore.Allocation.EAGER_ZEROED_THICK;
+      default -> throw new UsageException("--type must be thin, zeroedthick or eagerzeroedthick");
+    };
   }
 
   /** {@code vmfs disk create IMAGE PATH.vmdk --size SIZE [--type ...]}. */
@@ -79,12 +89,7 @@ final class DiskCommands {
       if (size <= 0 || size % 512 != 0) {
         throw new UsageException("--size must be a positive multiple of 512 bytes");
       }
-      DiskStore.Allocation allocation = switch (line.getOptionValue("type", "thin").toLowerCase(Locale.ROOT)) {
-        case "thin" -> DiskStore.Allocation.THIN;
-        case "zeroedthick" -> DiskStore.Allocation.ZEROED_THICK;
-        case "eagerzeroedthick" -> DiskStore.Allocation.EAGER_ZEROED_THICK;
-        default -> throw new UsageException("--type must be thin, zeroedthick or eagerzeroedthick");
-      };
+      DiskStore.Allocation allocation = allocation(line);
       try (OpenStore store = open(line, true);
           VirtualDisk disk = VirtualDisk.createBase(store.store(), line.getArgs()[1], size, allocation)) {
         context.out().printf("created %s: %s, %s%n", disk.path(), Sizes.human(disk.capacity()), line.getOptionValue("type", "thin"));

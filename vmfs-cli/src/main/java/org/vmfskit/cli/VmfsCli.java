@@ -48,7 +48,7 @@ public final class VmfsCli {
     this.out = out;
     this.err = err;
     this.interactive = interactive;
-    for (List<Command> group : List.of(VolumeCommands.all(), DiskCommands.all())) {
+    for (List<Command> group : List.of(VolumeCommands.all(), DiskCommands.all(), DiskFileCommands.all())) {
       for (Command command : group) {
         commands.put(command.name(), command);
       }
