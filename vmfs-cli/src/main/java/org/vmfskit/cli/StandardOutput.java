@@ -24,7 +24,8 @@ final class StandardOutput extends PrintStream {
   private final Recorder recorder;
 
   private StandardOutput(Recorder recorder, Charset charset) {
-    super(new BufferedOutputStream(recorder, BUFFER), false, charset);
+    // Flushed on every println, as System.out is: a long-running command (mount) shows its lines at once.
+    super(new BufferedOutputStream(recorder, BUFFER), true, charset);
     this.recorder = recorder;
   }
 
