@@ -30,11 +30,10 @@ final class ProgressBars implements RecoveryWriter.Progress, AutoCloseable {
       phase = newPhase;
       ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(newPhase).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
           .setConsumer(new ConsoleProgressBarConsumer(context.err()));
-      // Phases count bytes or steps (flattening 0 of 1): a total under 1 MiB shown in MiB would read 0/0.
+      // Phases count bytes or steps (flattening 0 of 1, rebuilding block 3 of 40): a total under
+      // 1 MiB shown in MiB would read 0/0, so it is shown as the plain count.
       if (total >= 1 << 20) {
         builder.setUnit(" MiB", 1 << 20);
-      } else if (total >= 1 << 10) {
-        builder.setUnit(" KiB", 1 << 10);
       }
       bar = builder.build();
     }
