@@ -3,7 +3,6 @@ package org.vmfskit.cli;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -37,12 +36,12 @@ final class DiskCommands {
     return List.of(new Create(), new Info(), new Read(), new Write(), new Zero(), new Export());
   }
 
-  private static Option host() {
+  static Option host() {
     return VolumeCommands.flag(null, "host", "IMAGE is a host directory holding the disk files, not a datastore image");
   }
 
   /** An open store and whatever must be closed with it. */
-  private record OpenStore(DiskStore store, Closeable owner) implements Closeable {
+  record OpenStore(DiskStore store, Closeable owner) implements Closeable {
     @Override
     public void close() throws IOException {
       if (owner != null) {
@@ -51,7 +50,7 @@ final class DiskCommands {
     }
   }
 
-  private static OpenStore open(CommandLine line, boolean writable) throws IOException {
+  static OpenStore open(CommandLine line, boolean writable) throws IOException {
     Path location = Path.of(line.getArgs()[0]);
     if (line.hasOption("host")) {
       if (!Files.isDirectory(location)) {
@@ -59,12 +58,18 @@ final class DiskCommands {
       }
       return new OpenStore(writable ? HostDiskStore.of(location) : HostDiskStore.readOnly(location), null);
     }
-    Vmfs vmfs = writable ? Images.openWritable(location) : Images.openReadOnly(location);
+    Vmfs vmfs = writable ? Images.openWritable(location, line.hasOption("force")) : Images.openReadOnly(location);
     return new OpenStore(VmfsDiskStore.of(vmfs), vmfs);
   }
 
-  private static long longOption(CommandLine line, String name, long fallback) throws UsageException {
-    return line.hasOption(name) ? Sizes.parse(line.getOptionValue(name), "--" + name) : fallback;
+  /** Returns the allocation named by {@code --type}: thin (the default), zeroedthick or eagerzeroedthick. */
+  static DiskStore.Allocation allocation(CommandLine line) throws UsageException {
+    return switch (line.getOptionValue("type", "thin").toLowerCase(Locale.ROOT)) {
+      case "thin" -> DiskStore.Allocation.THIN;
+      case "zeroedthick" -> DiskStore.Allocation.ZEROED_THICK;
+      case "eagerzeroedthick" -> DiskStore.Allocation.EAGER_ZEROED_THICK;
+      default -> throw new UsageException("--type must be thin, zeroedthick or eagerzeroedthick");
+    };
   }
 
   /** {@code vmfs disk create IMAGE PATH.vmdk --size SIZE [--type ...]}. */
@@ -75,7 +80,7 @@ final class DiskCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("capacity, e.g. 10G").get())
+      return new Options().addOption(Images.force()).addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("capacity, e.g. 10G").get())
           .addOption(VolumeCommands.valued("type", "TYPE", "thin (default), zeroedthick or eagerzeroedthick")).addOption(host());
     }
 
@@ -84,12 +89,7 @@ final class DiskCommands {
       if (size <= 0 || size % 512 != 0) {
         throw new UsageException("--size must be a positive multiple of 512 bytes");
       }
-      DiskStore.Allocation allocation = switch (line.getOptionValue("type", "thin").toLowerCase(Locale.ROOT)) {
-        case "thin" -> DiskStore.Allocation.THIN;
-        case "zeroedthick" -> DiskStore.Allocation.ZEROED_THICK;
-        case "eagerzeroedthick" -> DiskStore.Allocation.EAGER_ZEROED_THICK;
-        default -> throw new UsageException("--type must be thin, zeroedthick or eagerzeroedthick");
-      };
+      DiskStore.Allocation allocation = allocation(line);
       try (OpenStore store = open(line, true);
           VirtualDisk disk = VirtualDisk.createBase(store.store(), line.getArgs()[1], size, allocation)) {
         context.out().printf("created %s: %s, %s%n", disk.path(), Sizes.human(disk.capacity()), line.getOptionValue("type", "thin"));
@@ -153,12 +153,12 @@ final class DiskCommands {
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false)) {
-        long offset = longOption(line, "offset", 0);
-        long length = longOption(line, "length", Math.max(0, disk.capacity() - offset));
+        long offset = Sizes.option(line, "offset", 0);
+        long length = Sizes.option(line, "length", Math.max(0, disk.capacity() - offset));
         if (offset > disk.capacity() || length > disk.capacity() - offset) {
           throw new UsageException("range " + offset + "+" + length + " passes the disk's capacity (" + disk.capacity() + ")");
         }
-        WritableByteChannel out = Channels.newChannel(context.out());
+        WritableByteChannel out = context.outChannel();
         ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
         for (long done = 0; done < length; ) {
           int n = (int) Math.min(CHUNK, length - done);
@@ -170,7 +170,6 @@ final class DiskCommands {
           }
           done += n;
         }
-        context.out().flush();
       }
       return VmfsCli.OK;
     }
@@ -184,13 +183,13 @@ final class DiskCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
+      return new Options().addOption(Images.force()).addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
           .addOption(Option.builder().longOpt("from").hasArg().argName("LOCALFILE").required().desc("host file with the bytes to write").get())
           .addOption(host());
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
-      long offset = longOption(line, "offset", 0);
+      long offset = Sizes.option(line, "offset", 0);
       Path from = Path.of(line.getOptionValue("from"));
       try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ); OpenStore store = open(line, true);
           VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], true)) {
@@ -223,15 +222,15 @@ final class DiskCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
+      return new Options().addOption(Images.force()).addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
           .addOption(Option.builder().longOpt("length").hasArg().argName("N").required().desc("bytes").get())
           .addOption(VolumeCommands.flag(null, "unmap", "mark whole SEsparse grains unmapped rather than zero"))
           .addOption(host());
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
-      long offset = longOption(line, "offset", 0);
-      long length = longOption(line, "length", 0);
+      long offset = Sizes.option(line, "offset", 0);
+      long length = Sizes.option(line, "length", 0);
       try (OpenStore store = open(line, true); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], true)) {
         if (offset < 0 || length < 0 || offset > disk.capacity() || length > disk.capacity() - offset) {
           throw new UsageException("range of " + length + " bytes at " + offset + " passes the disk's capacity (" + disk.capacity() + ")");
@@ -246,7 +245,7 @@ final class DiskCommands {
   /** {@code vmfs disk export IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized]}. */
   static final class Export implements Command {
     public String name() { return "disk export"; }
-    public String synopsis() { return "IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized] [--force] [--host]"; }
+    public String synopsis() { return "IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized] [--force] [--host] [--quiet]"; }
     public String summary() {
       return "flatten the disk's chain into a host file: raw image, flat VMDK (OUT.vmdk + OUT-flat.vmdk), monolithicSparse or streamOptimized (OVF)";
     }
@@ -254,7 +253,8 @@ final class DiskCommands {
 
     public Options options() {
       return new Options().addOption(VolumeCommands.valued("format", "FORMAT", "raw (default), flat, monolithicSparse or streamOptimized"))
-          .addOption(VolumeCommands.flag("f", "force", "overwrite OUT")).addOption(host());
+          .addOption(VolumeCommands.flag("f", "force", "overwrite OUT")).addOption(host())
+          .addOption(VolumeCommands.flag("q", "quiet", "no progress bar"));
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
@@ -271,7 +271,9 @@ final class DiskCommands {
       }
       HostDiskStore target = HostDiskStore.of(out.getParent());
       String name = out.getFileName().toString();
-      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false)) {
+      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false);
+          ProgressBars bars = new ProgressBars(context)) {
+        disk.onExportProgress(done -> bars.update("export", done, disk.capacity()));
         switch (format.toLowerCase(Locale.ROOT)) {
           case "raw" -> {
             try (DiskFile file = target.create(name)) {
@@ -290,6 +292,8 @@ final class DiskCommands {
             }
           }
         }
+      } catch (IOException e) {
+        throw OutputFileException.attribute(e, out);
       }
       return VmfsCli.OK;
     }

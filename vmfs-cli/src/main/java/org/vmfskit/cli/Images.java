@@ -4,10 +4,16 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+import org.apache.commons.cli.Option;
 import org.vmfskit.fs.device.BlockDevice;
 import org.vmfskit.fs.device.FileChannelBlockDevice;
 import org.vmfskit.fs.device.ReadOnlyBlockDevice;
@@ -49,15 +55,55 @@ final class Images {
     return image + " (gzip, SHA-256 " + CompressedImages.sha256(image) + "; read through its expanded copy " + CompressedImages.expand(image) + ")";
   }
 
-  /** Opens {@code image} for changes, refusing when another process holds it. */
+  /** The option of every changing command that lets it write to an image file whose mode is read-only. */
+  static Option force() {
+    return Option.builder("f").longOpt("force").desc("write even to an image file whose mode is read-only (chmod a-w)").get();
+  }
+
+  /** Opens {@code image} for changes as {@link #openWritable(Path, boolean)} does without force. */
   static Vmfs openWritable(Path image) throws IOException {
+    return openWritable(image, false);
+  }
+
+  /**
+   * Opens {@code image} for changes, refusing when another process holds it, and, unless
+   * {@code force}, when no one may write the file by its mode: root may write any file, but an
+   * image made read-only with {@code chmod 444} is usually evidence someone meant to protect.
+   */
+  static Vmfs openWritable(Path image, boolean force) throws IOException {
     checkExists(image);
     if (CompressedImages.isCompressed(image)) {
       throw new java.nio.file.FileSystemException(image.toString(), null, "a compressed image opens read-only; expand it first (gunzip -k)");
     }
-    FileChannel channel = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    if (!force) {
+      refuseReadOnlyMode(image);
+    }
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (AccessDeniedException e) {
+      throw new AccessDeniedException(image.toString(), null, "permission denied opening it for writing (commands that only read it, "
+          + "such as info, ls and get, do not need that)");
+    }
     lock(channel, image);
     return openVolume(FileChannelBlockDevice.of(channel, image.toString(), false));
+  }
+
+  private static void refuseReadOnlyMode(Path image) throws IOException {
+    Set<PosixFilePermission> permissions;
+    try {
+      permissions = Files.getPosixFilePermissions(image);
+    } catch (UnsupportedOperationException e) {
+      return;
+    }
+    if (Collections.disjoint(permissions, EnumSet.of(PosixFilePermission.OWNER_WRITE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE))) {
+      int mode = 0;
+      for (PosixFilePermission permission : permissions) {
+        mode |= 0400 >> permission.ordinal();
+      }
+      throw new java.nio.file.FileSystemException(image.toString(), null,
+          "the image file is read-only (mode 0%o); pass --force to write to it anyway".formatted(mode));
+    }
   }
 
   /** Takes the exclusive lock on a writable image channel. */

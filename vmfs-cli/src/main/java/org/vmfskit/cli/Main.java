@@ -7,6 +7,6 @@ public final class Main {
 
   /** Runs the command and exits with its status. */
   public static void main(String[] args) {
-    System.exit(new VmfsCli(System.out, System.err).run(args));
+    System.exit(new VmfsCli(StandardOutput.system(), System.err).run(args));
   }
 }

@@ -28,8 +28,14 @@ final class ProgressBars implements RecoveryWriter.Progress, AutoCloseable {
     if (!newPhase.equals(phase)) {
       close();
       phase = newPhase;
-      bar = new ProgressBarBuilder().setTaskName(newPhase).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-          .setUnit(" MiB", 1 << 20).setConsumer(new ConsoleProgressBarConsumer(context.err())).build();
+      ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(newPhase).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+          .setConsumer(new ConsoleProgressBarConsumer(context.err()));
+      // Phases count bytes or steps (flattening 0 of 1, rebuilding block 3 of 40): a total under
+      // 1 MiB shown in MiB would read 0/0, so it is shown as the plain count.
+      if (total >= 1 << 20) {
+        builder.setUnit(" MiB", 1 << 20);
+      }
+      bar = builder.build();
     }
     bar.stepTo(done);
   }

@@ -3,6 +3,7 @@ package org.vmfskit.cli;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.commons.cli.CommandLine;
 
 /** Parses and prints byte sizes such as {@code 10G}, {@code 512MiB} or {@code 4096}. */
 final class Sizes {
@@ -34,6 +35,15 @@ final class Sizes {
     } catch (NumberFormatException e) {
       throw new UsageException("size too large for " + option + ": '" + text + "'");
     }
+  }
+
+  /**
+   * Returns the size or byte offset given as option {@code --name} (suffixes allowed, as
+   * {@code --offset 100M}), or {@code fallback} when the option is absent: every size option
+   * goes through here.
+   */
+  static long option(CommandLine line, String name, long fallback) throws UsageException {
+    return line.hasOption(name) ? parse(line.getOptionValue(name), "--" + name) : fallback;
   }
 
   /** Prints a size in the largest binary unit that keeps one decimal. */

@@ -39,7 +39,7 @@ final class SnapshotCommands {
     public int[] arity() { return new int[] {3, 3}; }
 
     public Options options() {
-      return new Options().addOption(flag(null, "memory", "save the guest memory (only pages changed since the memory parent)"))
+      return new Options().addOption(Images.force()).addOption(flag(null, "memory", "save the guest memory (only pages changed since the memory parent)"))
           .addOption(valued("description", "TEXT", "description stored in the .vmsd"));
     }
 
@@ -49,7 +49,7 @@ final class SnapshotCommands {
       if (name.isBlank()) {
         throw new UsageException("NAME may not be empty");
       }
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotEntry entry = SnapshotManager.open(vmfs, line.getArgs()[1]).take(name, description, line.hasOption("memory"));
         context.out().printf("took snapshot \"%s\" (uid %d%s), %s%n", entry.displayName(), entry.uid(), entry.memory() ? ", with memory" : "",
             entry.digest().orElse(""));
@@ -139,10 +139,10 @@ final class SnapshotCommands {
     public String synopsis() { return "IMAGE /DIR SNAPSHOT"; }
     public String summary() { return "revert to a snapshot: the live deltas are deleted (blocks freed, contents kept) and a fresh delta starts on the snapshot's disks"; }
     public int[] arity() { return new int[] {3, 3}; }
-    public Options options() { return new Options(); }
+    public Options options() { return new Options().addOption(Images.force()); }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
         SnapshotEntry entry = vm.find(line.getArgs()[2]);
         vm.revert(entry.uid());
@@ -158,14 +158,14 @@ final class SnapshotCommands {
     public String synopsis() { return "IMAGE /DIR (SNAPSHOT | --all)"; }
     public String summary() { return "delete a snapshot, consolidating its delta into its parent; --all consolidates everything into the base disks"; }
     public int[] arity() { return new int[] {2, 3}; }
-    public Options options() { return new Options().addOption(flag(null, "all", "delete every snapshot: consolidate the live state into the base disks")); }
+    public Options options() { return new Options().addOption(Images.force()).addOption(flag(null, "all", "delete every snapshot: consolidate the live state into the base disks")); }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       boolean all = line.hasOption("all");
       if (all == (line.getArgs().length == 3)) {
         throw new UsageException("give either a SNAPSHOT or --all");
       }
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
         if (all) {
           int count = vm.tree().snapshots().size();

@@ -29,15 +29,7 @@ final class VmCommands {
   }
 
   static long offset(CommandLine line) throws UsageException {
-    try {
-      long offset = Long.parseLong(line.getOptionValue("offset", "0"));
-      if (offset < 0) {
-        throw new NumberFormatException();
-      }
-      return offset;
-    } catch (NumberFormatException e) {
-      throw new UsageException("bad --offset '" + line.getOptionValue("offset") + "' (a byte offset >= 0)");
-    }
+    return Sizes.option(line, "offset", 0);
   }
 
   /** {@code vmfs vm create IMAGE /DIR --disk-size SIZE [--memory SIZE]}. */
@@ -48,21 +40,21 @@ final class VmCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options()
+      return new Options().addOption(Images.force())
           .addOption(Option.builder().longOpt("disk-size").hasArg().argName("SIZE").required().desc("capacity of the disk, e.g. 1G").get())
           .addOption(valued("memory", "SIZE", "guest RAM, whole MiB (default 0)"));
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       long disk = Sizes.parse(line.getOptionValue("disk-size"), "--disk-size");
-      long memory = line.hasOption("memory") ? Sizes.parse(line.getOptionValue("memory"), "--memory") : 0;
+      long memory = Sizes.option(line, "memory", 0);
       if (disk <= 0 || disk % 512 != 0) {
         throw new UsageException("--disk-size must be a positive multiple of 512");
       }
       if (memory % (1 << 20) != 0 || memory > (1L << 40)) {
         throw new UsageException("--memory must be whole MiB (at most 1T)");
       }
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.createVm(vmfs, line.getArgs()[1], List.of(disk), memory);
         context.out().printf("created VM %s in /%s: disk %s, memory %s%n", vm.directory().name(), vm.directory().path(),
             Sizes.human(disk), Sizes.human(memory));
@@ -79,14 +71,14 @@ final class VmCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(valued("offset", "N", "guest physical address in bytes (default 0)"))
+      return new Options().addOption(Images.force()).addOption(valued("offset", "N", "guest physical address in bytes (default 0)"))
           .addOption(Option.builder().longOpt("from").hasArg().argName("FILE").required().desc("local file to write").get());
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       long offset = offset(line);
       try (FileChannel in = FileChannel.open(Path.of(line.getOptionValue("from")), StandardOpenOption.READ);
-          Vmfs vmfs = Images.openWritable(image(line))) {
+          Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
         long size = in.size();
         if (offset + size > vm.config().memSizeBytes()) {
@@ -106,7 +98,7 @@ final class VmCommands {
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(valued("offset", "N", "byte offset in the disk (default 0)"))
+      return new Options().addOption(Images.force()).addOption(valued("offset", "N", "byte offset in the disk (default 0)"))
           .addOption(Option.builder().longOpt("from").hasArg().argName("FILE").required().desc("local file to write").get())
           .addOption(valued("disk", "NODE", "disk slot (default scsi0:0)"));
     }
@@ -115,7 +107,7 @@ final class VmCommands {
       long offset = offset(line);
       String node = line.getOptionValue("disk", "scsi0:0");
       try (FileChannel in = FileChannel.open(Path.of(line.getOptionValue("from")), StandardOpenOption.READ);
-          Vmfs vmfs = Images.openWritable(image(line))) {
+          Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
         long capacity = vm.diskCapacity(node);
         if (offset + in.size() > capacity) {
@@ -155,7 +147,7 @@ final class VmCommands {
     public int[] arity() { return new int[] {3, 3}; }
 
     public Options options() {
-      return new Options().addOption(valued("linked", "SNAPSHOT", "make a linked clone: deltas over this snapshot's disks (name or #UID)"))
+      return new Options().addOption(Images.force()).addOption(valued("linked", "SNAPSHOT", "make a linked clone: deltas over this snapshot's disks (name or #UID)"))
           .addOption(valued("snapshot", "SNAPSHOT", "full clone of this snapshot instead of the live state"))
           .addOption(flag(null, "absolute-hint", "linked clone: parentFileNameHint as /vmfs/volumes/<label>/... instead of ../"));
     }
@@ -167,7 +159,7 @@ final class VmCommands {
       if (line.hasOption("absolute-hint") && !line.hasOption("linked")) {
         throw new UsageException("--absolute-hint needs --linked");
       }
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
         SnapshotManager clone;
         if (line.hasOption("linked")) {

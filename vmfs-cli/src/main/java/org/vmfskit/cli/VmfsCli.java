@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -47,7 +48,7 @@ public final class VmfsCli {
     this.out = out;
     this.err = err;
     this.interactive = interactive;
-    for (List<Command> group : List.of(VolumeCommands.all(), DiskCommands.all())) {
+    for (List<Command> group : List.of(VolumeCommands.all(), DiskCommands.all(), DiskFileCommands.all())) {
       for (Command command : group) {
         commands.put(command.name(), command);
       }
@@ -66,8 +67,23 @@ public final class VmfsCli {
     }
   }
 
-  /** Runs one command and returns its exit status. */
+  /**
+   * Runs one command and returns its exit status. Standard output is checked here, once for every
+   * command: when a write to it failed (a full disk, a closed pipe) the status is 1 and the one
+   * error line names standard output, so a truncated result never comes with status 0.
+   */
   public int run(String[] args) {
+    int status = dispatch(args);
+    out.flush();
+    String failure = StandardOutput.failure(out);
+    if (failure != null) {
+      err.println("vmfs: standard output: " + failure);
+      return ERROR;
+    }
+    return status;
+  }
+
+  private int dispatch(String[] args) {
     if (args.length == 0) {
       usage(err);
       return USAGE;
@@ -126,7 +142,13 @@ public final class VmfsCli {
       err.println("usage: vmfs " + command.name() + " " + command.synopsis());
       return USAGE;
     } catch (IOException | RuntimeException e) {
-      err.println("vmfs: " + subject + ": " + describe(e, subject));
+      if (out.checkError()) {
+        // The command stopped because standard output failed: run(String[]) says so.
+        return ERROR;
+      }
+      // A host output file that failed is what the line must name, not the image that was read.
+      String named = e instanceof OutputFileException o ? o.getFile() : subject;
+      err.println("vmfs: " + named + ": " + describe(e, named));
       if (line.hasOption("debug")) {
         e.printStackTrace(err);
       }
@@ -147,6 +169,7 @@ public final class VmfsCli {
       // The subject already opens the line; say only what is wrong with it.
       String reason = f.getReason() != null ? f.getReason() : switch (f) {
         case NoSuchFileException _ -> "no such file or directory";
+        case AccessDeniedException _ -> "permission denied";
         case FileAlreadyExistsException _ -> "already exists";
         case NotDirectoryException _ -> "not a directory";
         default -> null;
@@ -158,6 +181,7 @@ public final class VmfsCli {
     return switch (e) {
       case VmfsFormatException f -> f.getMessage();
       case NoSuchFileException f -> f.getFile() + ": no such file or directory";
+      case AccessDeniedException f when f.getReason() == null -> f.getFile() + ": permission denied";
       case FileAlreadyExistsException f -> f.getFile() + ": already exists";
       case DirectoryNotEmptyException f -> f.getFile() + ": directory not empty";
       case NotDirectoryException f -> f.getFile() + ": not a directory";

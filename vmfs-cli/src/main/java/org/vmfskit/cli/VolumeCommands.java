@@ -1,9 +1,7 @@
 package org.vmfskit.cli;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -212,8 +210,7 @@ final class VolumeCommands {
     public int execute(CommandLine line, CliContext context) throws IOException {
       try (Vmfs vmfs = Images.openReadOnly(image(line))) {
         VmfsFile file = vmfs.openFile(line.getArgs()[1]);
-        OutputStream stream = context.out();
-        WritableByteChannel channel = Channels.newChannel(stream);
+        WritableByteChannel channel = context.outChannel();
         ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
         long size = file.size();
         for (long pos = 0; pos < size; ) {
@@ -228,7 +225,6 @@ final class VolumeCommands {
           }
           pos += n;
         }
-        stream.flush();
       }
       return VmfsCli.OK;
     }
@@ -241,13 +237,13 @@ final class VolumeCommands {
     public String summary() { return "copy a host file into the datastore; all-zero blocks stay holes (thin)"; }
     public int[] arity() { return new int[] {3, 3}; }
     public Options options() {
-      return new Options().addOption(flag("f", "force", "replace an existing file")).addOption(flag("q", "quiet", "no progress bar"));
+      return new Options().addOption(flag("f", "force", "replace an existing file; write even to an image file whose mode is read-only")).addOption(flag("q", "quiet", "no progress bar"));
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
       Path local = Path.of(line.getArgs()[1]);
       String path = line.getArgs()[2];
-      try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ); Vmfs vmfs = Images.openWritable(image(line))) {
+      try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ); Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         if (vmfs.exists(path) && vmfs.stat(path).isDirectory()) {
           path = Vmfs.join(path, local.getFileName().toString());
         }
@@ -308,6 +304,8 @@ final class VolumeCommands {
           if (out.size() < size) {
             out.write(ByteBuffer.allocate(1), size - 1);
           }
+        } catch (IOException e) {
+          throw OutputFileException.attribute(e, local);
         }
       }
       return VmfsCli.OK;
@@ -320,11 +318,11 @@ final class VolumeCommands {
     public String synopsis() { return "IMAGE PATH [-p]"; }
     public String summary() { return "create a directory"; }
     public int[] arity() { return new int[] {2, 2}; }
-    public Options options() { return new Options().addOption(flag("p", "parents", "create missing parents; no error if it exists")); }
+    public Options options() { return new Options().addOption(Images.force()).addOption(flag("p", "parents", "create missing parents; no error if it exists")); }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
       String path = line.getArgs()[1];
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         if (!line.hasOption("parents")) {
           vmfs.mkdir(path);
           return VmfsCli.OK;
@@ -350,10 +348,10 @@ final class VolumeCommands {
     public String synopsis() { return "IMAGE PATH [-r]"; }
     public String summary() { return "delete a file, link or empty directory (-r: a whole tree); data blocks are freed, not wiped"; }
     public int[] arity() { return new int[] {2, 2}; }
-    public Options options() { return new Options().addOption(flag("r", "recursive", "delete a directory and everything below it")); }
+    public Options options() { return new Options().addOption(Images.force()).addOption(flag("r", "recursive", "delete a directory and everything below it")); }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         if (line.hasOption("recursive")) {
           vmfs.deleteRecursive(line.getArgs()[1]);
         } else {
@@ -370,10 +368,10 @@ final class VolumeCommands {
     public String synopsis() { return "IMAGE FROM TO"; }
     public String summary() { return "rename or move a file or directory (into TO when TO is a directory)"; }
     public int[] arity() { return new int[] {3, 3}; }
-    public Options options() { return new Options(); }
+    public Options options() { return new Options().addOption(Images.force()); }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         vmfs.rename(line.getArgs()[1], line.getArgs()[2]);
       }
       return VmfsCli.OK;
@@ -386,13 +384,13 @@ final class VolumeCommands {
     public String synopsis() { return "-s IMAGE TARGET PATH"; }
     public String summary() { return "create a symbolic link PATH pointing to TARGET"; }
     public int[] arity() { return new int[] {3, 3}; }
-    public Options options() { return new Options().addOption(flag("s", "symbolic", "make a symbolic link (the only kind VMFS has)")); }
+    public Options options() { return new Options().addOption(Images.force()).addOption(flag("s", "symbolic", "make a symbolic link (the only kind VMFS has)")); }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       if (!line.hasOption("symbolic")) {
         throw new UsageException("VMFS has only symbolic links: use ln -s");
       }
-      try (Vmfs vmfs = Images.openWritable(image(line))) {
+      try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         vmfs.symlink(line.getArgs()[1], line.getArgs()[2]);
       }
       return VmfsCli.OK;
@@ -406,14 +404,14 @@ final class VolumeCommands {
     public String summary() { return "check the volume (read-only unless --repair); exit 0 when clean, 1 with the list of problems"; }
     public int[] arity() { return new int[] {1, 1}; }
     public Options options() {
-      return new Options().addOption(json())
+      return new Options().addOption(Images.force()).addOption(json())
           .addOption(flag(null, "repair", "open the image writable and repair what is safe (leaks, counters, duplicate entries, "
               + "link counts; unnamed files go to /lost+found), printing every change, then check again"));
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
       if (line.hasOption("repair")) {
-        try (Vmfs vmfs = Images.openWritable(image(line))) {
+        try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
           org.vmfskit.fs.check.VolumeRepairer.RepairReport repair = org.vmfskit.fs.check.VolumeRepairer.repair(vmfs);
           if (!line.hasOption("json")) {
             for (Problem problem : repair.before().problems()) {

@@ -17,6 +17,7 @@ import java.util.Optional;
 final class DiskExport {
 
   private static final int WINDOW = 32 << 20;
+  private static final long KERNEL_COPY_STEP = 1L << 30;
   private static final int BLOCK = 4096;
   private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[64 << 10]);
   /** The grain of exported monolithicSparse files, in sectors. */
@@ -66,14 +67,14 @@ final class DiskExport {
     MemorySegment segment = MemorySegment.ofBuffer(buffer);
     for (long offset = 0; offset < disk.capacity(); offset += WINDOW) {
       int length = (int) Math.min(WINDOW, disk.capacity() - offset);
-      if (!owned(disk, offset, length)) {
-        continue;
+      if (owned(disk, offset, length)) {
+        int padded = (int) Math.min(WINDOW, Math.ceilDiv(length, grainBytes) * (long) grainBytes);
+        buffer.clear();
+        disk.read(offset, buffer.slice(0, length));
+        VirtualDisk.zero(buffer.slice(length, padded - length));
+        visitor.visit(offset, buffer.clear().limit(padded), segment);
       }
-      int padded = (int) Math.min(WINDOW, Math.ceilDiv(length, grainBytes) * (long) grainBytes);
-      buffer.clear();
-      disk.read(offset, buffer.slice(0, length));
-      VirtualDisk.zero(buffer.slice(length, padded - length));
-      visitor.visit(offset, buffer.clear().limit(padded), segment);
+      disk.exportProgress().accept(offset + length);
     }
   }
 
@@ -107,9 +108,15 @@ final class DiskExport {
       return false;
     }
     for (BaseRun run : plan.get()) {
-      run.source().copyTo(run.fileOffset(), run.length(), target.channel(), run.diskOffset());
+      // In steps, so a progress display moves during one long run too.
+      for (long done = 0; done < run.length(); done += KERNEL_COPY_STEP) {
+        long n = Math.min(KERNEL_COPY_STEP, run.length() - done);
+        run.source().copyTo(run.fileOffset() + done, n, target.channel(), run.diskOffset() + done);
+        disk.exportProgress().accept(run.diskOffset() + done + n);
+      }
     }
     overlayDeltas(disk, out, plan.get());
+    disk.exportProgress().accept(disk.capacity());
     return true;
   }
 

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 import org.vmfskit.fs.format.TruncatedImageException;
 
 /**
@@ -64,6 +65,8 @@ public final class VirtualDisk implements Closeable {
   private boolean writable;
   private Descriptor topDescriptor;
   private boolean cidUpdated;
+  /** Told how many bytes of the disk each export has done so far. */
+  private LongConsumer exportProgress = _ -> {};
 
   private VirtualDisk(DiskStore store, List<Layer> layers, boolean writable) {
     this.store = store;
@@ -389,6 +392,19 @@ public final class VirtualDisk implements Closeable {
    */
   public synchronized void exportRaw(DiskFile out) throws IOException {
     DiskExport.raw(this, out);
+  }
+
+  /**
+   * Sets what the export methods tell, as they go, how many bytes of the disk (of
+   * {@link #capacity()}) they have done: for a progress display.
+   */
+  public synchronized void onExportProgress(LongConsumer progress) {
+    this.exportProgress = checkNotNull(progress, "progress");
+  }
+
+  /** Returns the export progress listener. */
+  synchronized LongConsumer exportProgress() {
+    return exportProgress;
   }
 
   /** Exports the flattened chain as a new base disk ({@code createType="vmfs"} + thin {@code -flat.vmdk}). */

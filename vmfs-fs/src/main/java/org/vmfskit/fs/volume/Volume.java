@@ -92,6 +92,11 @@ public final class Volume implements AutoCloseable {
     if (opened.size() < imageNeeded) {
       throw new org.vmfskit.fs.format.TruncatedImageException("LvmHeader", LvmHeader.IMAGE_OFFSET, imageNeeded, null);
     }
+    if (lvm.majorVersion() == 3 && !opened.isReadOnly()) {
+      // vmfskit writes VMFS5 structures only; VMFS3 is read, never changed (as the README promises).
+      throw new org.vmfskit.fs.format.UnsupportedFormatException("LvmHeader", LvmHeader.IMAGE_OFFSET,
+          "a VMFS3 volume (LVM major 3) opens read-only: vmfskit reads VMFS3 but writes only VMFS5");
+    }
     Journal journal = Journal.read(opened);
     BlockDevice device;
     if (opened.isReadOnly()) {
