@@ -134,6 +134,8 @@ public final class VmfsCli {
     } catch (OutOfMemoryError e) {
       err.println("vmfs: " + subject + ": out of memory (" + e.getMessage() + ")");
       return ERROR;
+    } finally {
+      CompressedImages.discardAll();
     }
   }
 
