@@ -160,7 +160,7 @@ public final class VmfsCli {
     return switch (e) {
       case VmfsFormatException f -> f.getMessage();
       case NoSuchFileException f -> f.getFile() + ": no such file or directory";
-      case FileAlreadyExistsException f -> f.getFile() + ": already exists";
+      case FileAlreadyExistsException f -> f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "already exists");
       case DirectoryNotEmptyException f -> f.getFile() + ": directory not empty";
       case NotDirectoryException f -> f.getFile() + ": not a directory";
       case FileSystemException f -> f.getReason() == null ? f.getMessage() : (f.getFile() == null ? "" : f.getFile() + ": ") + f.getReason();
