@@ -15,6 +15,8 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.format.VmfsFormatException;
+import org.vmfskit.fs.vmdk.Descriptor;
 import org.vmfskit.fs.vmdk.DiskFile;
 import org.vmfskit.fs.vmdk.DiskStore;
 import org.vmfskit.fs.vmdk.HostDiskStore;
@@ -75,13 +77,15 @@ final class DiskCommands {
   /** {@code vmfs disk create IMAGE PATH.vmdk --size SIZE [--type ...]}. */
   static final class Create implements Command {
     public String name() { return "disk create"; }
-    public String synopsis() { return "IMAGE PATH.vmdk --size SIZE [--type thin|zeroedthick|eagerzeroedthick] [--host]"; }
+    public String synopsis() { return "IMAGE PATH.vmdk --size SIZE [--type thin|zeroedthick|eagerzeroedthick] [--force] [--host]"; }
     public String summary() { return "create a base disk (createType vmfs: descriptor plus -flat.vmdk)"; }
     public int[] arity() { return new int[] {2, 2}; }
 
     public Options options() {
-      return new Options().addOption(Images.force()).addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("capacity, e.g. 10G").get())
-          .addOption(VolumeCommands.valued("type", "TYPE", "thin (default), zeroedthick or eagerzeroedthick")).addOption(host());
+      return new Options().addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("capacity, e.g. 10G").get())
+          .addOption(VolumeCommands.valued("type", "TYPE", "thin (default), zeroedthick or eagerzeroedthick"))
+          .addOption(VolumeCommands.flag("f", "force", "replace an existing disk (its descriptor and the extents it names); write even to an image file whose mode is read-only"))
+          .addOption(host());
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
@@ -90,11 +94,51 @@ final class DiskCommands {
         throw new UsageException("--size must be a positive multiple of 512 bytes");
       }
       DiskStore.Allocation allocation = allocation(line);
-      try (OpenStore store = open(line, true);
-          VirtualDisk disk = VirtualDisk.createBase(store.store(), line.getArgs()[1], size, allocation)) {
-        context.out().printf("created %s: %s, %s%n", disk.path(), Sizes.human(disk.capacity()), line.getOptionValue("type", "thin"));
+String path = line.getArgs()[1];
+      if (!path.endsWith(".vmdk")) {
+        throw new UsageException("PATH must end in .vmdk (the extent is PATH-flat.vmdk)");
+      }
+      String flat = path.substring(0, path.length() - ".vmdk".length()) + "-flat.vmdk";
+      try (OpenStore store = open(line, true)) {
+        if (store.store().exists(path) || store.store().exists(flat)) {
+          if (!line.hasOption("force")) {
+            throw new FileAlreadyExistsException(store.store().exists(path) ? path : flat, null, "already exists (use --force to replace the disk)");
+          }
+          remove(store.store(), path, flat);
+        }
+        try (VirtualDisk disk = VirtualDisk.createBase(store.store(), path, size, allocation)) {
+          context.out().printf("created %s: %s, %s%n", disk.path(), Sizes.human(disk.capacity()), line.getOptionValue("type", "thin"));
+        }
       }
       return VmfsCli.OK;
+    }
+
+    /** Deletes the disk {@code path} (its descriptor and the extents it names) and a {@code flat} file left without one. */
+    private static void remove(DiskStore store, String path, String flat) throws IOException {
+      if (store.exists(path)) {
+        for (String extent : extentsNamedBy(store, path)) {
+          if (!extent.equals(path) && store.exists(extent)) {
+            store.delete(extent);
+          }
+        }
+        store.delete(path);
+      }
+      if (store.exists(flat)) {
+        store.delete(flat);
+      }
+    }
+
+    private static List<String> extentsNamedBy(DiskStore store, String path) throws IOException {
+      try (DiskFile file = store.open(path, false)) {
+        if (file.size() > Descriptor.MAX_SIZE) {
+          return List.of(); // a monolithic disk: the file holds its own extent
+        }
+        byte[] raw = new byte[(int) file.size()];
+        file.readFully(0, ByteBuffer.wrap(raw));
+        return Descriptor.parse(raw, 0).extents().stream().map(extent -> store.resolve(path, extent.fileName())).toList();
+      } catch (VmfsFormatException notText) {
+        return List.of(); // not a text descriptor: the file is the whole disk
+      }
     }
   }
 
@@ -263,16 +307,15 @@ final class DiskCommands {
       if (!List.of("raw", "flat", "monolithicsparse", "streamoptimized").contains(format.toLowerCase(Locale.ROOT))) {
         throw new UsageException("--format must be raw, flat, monolithicSparse or streamOptimized");
       }
-      if (Files.exists(out)) {
-        if (!line.hasOption("force")) {
-          throw new FileAlreadyExistsException(out.toString(), null, "already exists (use --force to overwrite)");
-        }
-        Files.delete(out);
+      if (Files.exists(out) && !line.hasOption("force")) {
+        throw new FileAlreadyExistsException(out.toString(), null, "already exists (use --force to overwrite)");
       }
-      HostDiskStore target = HostDiskStore.of(out.getParent());
       String name = out.getFileName().toString();
+      // Written into a temporary directory beside OUT and moved into place when complete: a
+      // failure leaves no partial OUT, and an existing OUT stays until the new one is whole.
       try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false);
-          ProgressBars bars = new ProgressBars(context)) {
+          PartialOutput partial = PartialOutput.directory(out); ProgressBars bars = new ProgressBars(context)) {
+        HostDiskStore target = HostDiskStore.of(partial.path());
         disk.onExportProgress(done -> bars.update("export", done, disk.capacity()));
         switch (format.toLowerCase(Locale.ROOT)) {
           case "raw" -> {
@@ -292,6 +335,7 @@ final class DiskCommands {
             }
           }
         }
+        partial.commit(line.hasOption("force"));
       } catch (IOException e) {
         throw OutputFileException.attribute(e, out);
       }

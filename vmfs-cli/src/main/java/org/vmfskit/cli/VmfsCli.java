@@ -156,6 +156,8 @@ public final class VmfsCli {
     } catch (OutOfMemoryError e) {
       err.println("vmfs: " + subject + ": out of memory (" + e.getMessage() + ")");
       return ERROR;
+    } finally {
+      CompressedImages.discardAll();
     }
   }
 
@@ -182,7 +184,7 @@ public final class VmfsCli {
       case VmfsFormatException f -> f.getMessage();
       case NoSuchFileException f -> f.getFile() + ": no such file or directory";
       case AccessDeniedException f when f.getReason() == null -> f.getFile() + ": permission denied";
-      case FileAlreadyExistsException f -> f.getFile() + ": already exists";
+      case FileAlreadyExistsException f -> f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "already exists");
       case DirectoryNotEmptyException f -> f.getFile() + ": directory not empty";
       case NotDirectoryException f -> f.getFile() + ": not a directory";
       case FileSystemException f -> f.getReason() == null ? f.getMessage() : (f.getFile() == null ? "" : f.getFile() + ": ") + f.getReason();

@@ -247,24 +247,18 @@ final class VolumeCommands {
         if (vmfs.exists(path) && vmfs.stat(path).isDirectory()) {
           path = Vmfs.join(path, local.getFileName().toString());
         }
-        if (vmfs.exists(path)) {
-          if (!line.hasOption("force")) {
-            throw new FileAlreadyExistsException(path, null, "already exists (use --force to replace it)");
-          }
-          vmfs.delete(path);
+        if (vmfs.exists(path) && !line.hasOption("force")) {
+          throw new FileAlreadyExistsException(path, null, "already exists (use --force to replace it)");
         }
-        VmfsFile file = vmfs.createFile(path);
         try (ProgressBars bars = new ProgressBars(context)) {
-          copyIn(in, file, bars);
+          // One change: killed or failed, the datastore has the old file or none, never a partial one.
+          vmfs.createFile(path, line.hasOption("force"), file -> copyIn(in, file, bars));
         }
       }
       return VmfsCli.OK;
     }
 
-    /**
-     * Copies {@code in} into the new {@code file} as one change (a crash leaves it empty or whole);
-     * block-aligned all-zero runs stay holes.
-     */
+    /** Copies {@code in} into the new, empty {@code file}; block-aligned all-zero runs stay holes. */
     static void copyIn(FileChannel in, VmfsFile file, ProgressBars bars) throws IOException {
       long size = in.size();
       file.fill(in, size, done -> bars.update("put", done, size));
@@ -292,18 +286,21 @@ final class VolumeCommands {
           throw new FileAlreadyExistsException(local.toString(), null, "already exists (use --force to overwrite)");
         }
         long size = file.size();
-        try (FileChannel out = FileChannel.open(local, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.SPARSE)) {
-          try (ProgressBars bars = new ProgressBars(context)) {
-            long step = 256L << 20;
-            for (long pos = 0; pos < size; pos += step) {
-              file.copyTo(pos, Math.min(step, size - pos), out, pos);
-              bars.update("get", Math.min(size, pos + step), size);
+        // Written under a temporary name and renamed when complete: a failure leaves no partial LOCALFILE.
+        try (PartialOutput partial = PartialOutput.file(local)) {
+          try (FileChannel out = FileChannel.open(partial.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
+            try (ProgressBars bars = new ProgressBars(context)) {
+              long step = 256L << 20;
+              for (long pos = 0; pos < size; pos += step) {
+                file.copyTo(pos, Math.min(step, size - pos), out, pos);
+                bars.update("get", Math.min(size, pos + step), size);
+              }
+            }
+            if (out.size() < size) {
+              out.write(ByteBuffer.allocate(1), size - 1);
             }
           }
-          if (out.size() < size) {
-            out.write(ByteBuffer.allocate(1), size - 1);
-          }
+          partial.commit(line.hasOption("force"));
         } catch (IOException e) {
           throw OutputFileException.attribute(e, local);
         }

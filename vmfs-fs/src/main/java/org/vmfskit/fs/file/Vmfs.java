@@ -265,6 +265,54 @@ public final class Vmfs implements Closeable {
     return withWriteLock(() -> new VmfsFile(volume, create(path, FileType.REGULAR, MODE_FILE), path));
   }
 
+  /** Gives a new file its content before any name shows it (see {@link #createFile(String, boolean, Content)}). */
+  @FunctionalInterface
+  public interface Content {
+    /** Writes the content of the new, empty {@code file}. */
+    void fill(VmfsFile file) throws IOException;
+  }
+
+  /**
+   * Creates a regular file with its content as one atomic change: after a crash, or when
+   * {@code content} fails (a full volume, a source that cannot be read), {@code path} is as it was
+   * before, never an empty or partial file. With {@code replaceExisting} an existing regular file
+   * at {@code path} is replaced in the same change; without it an existing one is an error.
+   * The content's data blocks bypass the journal (nothing refers to them until the change commits).
+   */
+  public VmfsFile createFile(String path, boolean replaceExisting, Content content) throws IOException {
+    return withWriteLock(() -> {
+      Resolved r = resolve(path, false);
+      boolean replacing = r.entry() != null && replaceExisting && !r.name().equals("/");
+      if (replacing && r.entry().type() == FileType.DIRECTORY) {
+        throw new FileSystemException(path, null, "cannot replace a directory");
+      }
+      // A replacement is built under a name of its own in the same directory; the rename that
+      // puts it in place belongs to the same change, so that name never reaches the disk.
+      String building = replacing ? join(parentOf(path), ".vmfskit-new-" + Long.toHexString(System.nanoTime())) : path;
+      FileDescriptorAddr address = create(building, FileType.REGULAR, MODE_FILE);
+      try {
+        content.fill(new VmfsFile(volume, address, path));
+      } catch (IOException | RuntimeException e) {
+        try {
+          delete(building);
+        } catch (IOException | RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+      if (replacing) {
+        replace(building, path);
+      }
+      return new VmfsFile(volume, address, path);
+    });
+  }
+
+  private static String parentOf(String path) {
+    String trimmed = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+    int slash = trimmed.lastIndexOf('/');
+    return slash <= 0 ? "/" : trimmed.substring(0, slash);
+  }
+
   /** Creates a directory holding "." and "..". */
   public void mkdir(String path) throws IOException {
     withWriteLock(() -> create(path, FileType.DIRECTORY, MODE_DIRECTORY));

@@ -260,6 +260,8 @@ public final class VmfsFile {
       }
       MetadataTransaction txn = volume.begin();
       Change change = prepare(fd, length, txn);
+      // Every unit of an empty file is fresh: its bytes need no journal even inside a larger change.
+      change.freshUnitsOnly = true;
       int unit = (int) change.unit();
       ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.max(unit, FILL_CHUNK / unit * (long) unit));
       for (long pos = 0; pos < length; ) {
@@ -411,6 +413,8 @@ public final class VmfsFile {
     final FileDescriptor fd;
     final MapEditor editor;
     final MetadataTransaction txn;
+    /** Whether every unit written is freshly allocated, so data may go straight to the device. */
+    boolean freshUnitsOnly;
 
     Change(FileDescriptor fd, MapEditor editor, MetadataTransaction txn) {
       this.fd = fd;
@@ -665,13 +669,13 @@ public final class VmfsFile {
       if (pendingLength > 0 && target == pendingDevice + pendingLength && srcOffset == pendingSrc + pendingLength) {
         pendingLength += to - from;
       } else {
-        flush(src, pendingDevice, pendingSrc, pendingLength);
+        flush(change, src, pendingDevice, pendingSrc, pendingLength);
         pendingDevice = target;
         pendingSrc = srcOffset;
         pendingLength = to - from;
       }
     }
-    flush(src, pendingDevice, pendingSrc, pendingLength);
+    flush(change, src, pendingDevice, pendingSrc, pendingLength);
     src.position(src.limit());
   }
 
@@ -702,9 +706,9 @@ public final class VmfsFile {
     }
   }
 
-  private void flush(ByteBuffer src, long device, int srcOffset, long length) throws IOException {
+  private void flush(Change change, ByteBuffer src, long device, int srcOffset, long length) throws IOException {
     if (length > 0) {
-      volume.device().write(device, src.slice(srcOffset, (int) length));
+      write(device, src.slice(srcOffset, (int) length), change.freshUnitsOnly);
     }
   }
 }

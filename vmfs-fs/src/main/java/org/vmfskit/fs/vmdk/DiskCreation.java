@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkState;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.FileAlreadyExistsException;
 import java.security.SecureRandom;
 import java.util.List;
 
@@ -31,10 +32,26 @@ final class DiskCreation {
     if (allocation == DiskStore.Allocation.THIN) {
       descriptor = descriptor.withDdb("ddb.thinProvisioned", "1");
     }
+    if (store.exists(path)) {
+      throw new FileAlreadyExistsException(path);
+    }
     try (DiskFile file = store.create(flat, capacityBytes, allocation)) {
       checkState(file.size() == capacityBytes, "flat extent %s has the wrong size", flat);
     }
-    writeDescriptor(store, path, descriptor, true);
+    try {
+      writeDescriptor(store, path, descriptor, true);
+    } catch (IOException | RuntimeException e) {
+      // A flat extent without its descriptor is no disk, and would block the retry.
+      try {
+        if (store.exists(path)) {
+          store.delete(path);
+        }
+        store.delete(flat);
+      } catch (IOException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
   }
 
   /**

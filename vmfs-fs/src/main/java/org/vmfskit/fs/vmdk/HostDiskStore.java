@@ -90,6 +90,8 @@ public final class HostDiskStore implements DiskStore {
       }
     } catch (IOException | RuntimeException e) {
       disk.close();
+      // A host disk too full for a thick file keeps no partial one behind.
+      Files.deleteIfExists(file);
       throw e;
     }
     return disk;

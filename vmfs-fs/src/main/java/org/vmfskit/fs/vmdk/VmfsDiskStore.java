@@ -56,12 +56,14 @@ public final class VmfsDiskStore implements DiskStore {
   @Override
   public DiskFile create(String path, long size, Allocation allocation) throws IOException {
     ensureWritable();
-    VmfsFile file = vmfs.createFile(volumePath(path));
-    switch (allocation) {
-      case THIN -> file.truncate(size);
-      case ZEROED_THICK -> file.preallocate(size, VmfsFile.Preallocation.TO_BE_ZEROED);
-      case EAGER_ZEROED_THICK -> file.preallocate(size, VmfsFile.Preallocation.ZEROED);
-    }
+    // One change: a volume too full for a thick file keeps no empty file behind.
+    VmfsFile file = vmfs.createFile(volumePath(path), false, created -> {
+      switch (allocation) {
+        case THIN -> created.truncate(size);
+        case ZEROED_THICK -> created.preallocate(size, VmfsFile.Preallocation.TO_BE_ZEROED);
+        case EAGER_ZEROED_THICK -> created.preallocate(size, VmfsFile.Preallocation.ZEROED);
+      }
+    });
     return new VmfsDiskFile(file, false);
   }
 
