@@ -35,9 +35,9 @@ public record FileStat(
         fd.atime(), fd.zla(), fd.blockSize(), fd.numBlocks(), fd.numTbzBlocks(), fd.generation());
   }
 
-  /** Returns whether this is a directory. */
+  /** Returns whether this is a directory: type 2, or a system file whose mode says S_IFDIR ({@code .sdd.sf}). */
   public boolean isDirectory() {
-    return type == FileType.DIRECTORY;
+    return FileDescriptor.isDirectory(type, mode);
   }
 
   /** Returns whether this is a symbolic link. */
@@ -51,7 +51,7 @@ public record FileStat(
       case DIRECTORY -> 'd';
       case SYMLINK -> 'l';
       case RDM, VOLUME -> 'b';
-      case REGULAR, SYSTEM -> (mode & 0170000) == 0040000 ? 'd' : '-';
+      case REGULAR, SYSTEM -> isDirectory() ? 'd' : '-';
     };
     StringBuilder s = new StringBuilder().append(kind);
     String rwx = "rwxrwxrwx";

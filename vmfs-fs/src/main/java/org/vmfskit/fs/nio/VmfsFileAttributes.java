@@ -87,7 +87,7 @@ public final class VmfsFileAttributes implements java.nio.file.attribute.PosixFi
 
   @Override
   public boolean isRegularFile() {
-    return stat.type() == FileType.REGULAR || stat.type() == FileType.SYSTEM;
+    return !stat.isDirectory() && (stat.type() == FileType.REGULAR || stat.type() == FileType.SYSTEM);
   }
 
   @Override
