@@ -40,6 +40,20 @@ public record FileStat(
     return FileDescriptor.isDirectory(type, mode);
   }
 
+  /**
+   * Returns the bytes of storage the file holds: its allocated data blocks (file blocks or
+   * sub-blocks, to-be-zeroed ones included, as ESXi and du count them; holes not) times their
+   * size; 0 for data resident in the FD. The FD's count is capped at what its size can address, so
+   * a damaged count cannot claim more than the file could hold. MAPs are not counted.
+   */
+  public long allocatedBytes() {
+    if (addressing == AddressingMode.RESIDENT || addressing == AddressingMode.EMPTY || blockSize <= 0 || blocks <= 0) {
+      return 0;
+    }
+    long counted = Math.min(blocks, size / blockSize + (size % blockSize == 0 ? 0 : 1));
+    return counted > Long.MAX_VALUE / blockSize ? Long.MAX_VALUE : counted * blockSize;
+  }
+
   /** Returns whether this is a symbolic link. */
   public boolean isSymlink() {
     return type == FileType.SYMLINK;

@@ -186,6 +186,15 @@ public final class HostDiskStore implements DiskStore {
       return channel.size();
     }
 
+    /** The bytes of the file's data ranges ({@code SEEK_DATA}); its length where the host cannot tell. */
+    @Override
+    public long allocatedBytes() throws IOException {
+      long size = channel.size();
+      return SeekDataRanges.of(path, 0, size)
+          .map(ranges -> ranges.stream().mapToLong(r -> r.end() - r.start()).sum())
+          .orElse(size);
+    }
+
     @Override
     public void readFully(long offset, ByteBuffer dst) throws IOException {
       long position = offset;
