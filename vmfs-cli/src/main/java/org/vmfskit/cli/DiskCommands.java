@@ -25,8 +25,10 @@ import org.vmfskit.fs.vmdk.VmfsDiskStore;
 
 /**
  * The {@code vmfs disk} commands: create, info, read, write and export VMware virtual disks that
- * live in a datastore image, or with {@code --host} in a host directory (IMAGE is then the
- * directory and PATH is relative to it).
+ * live in a datastore image, or with {@code --host} on the host: either IMAGE is a host directory
+ * and PATH is relative to it (parents must lie inside it), or IMAGE is left out and PATH is the
+ * disk's host path, as {@code qemu-img info FILE} takes it (parents are followed wherever their
+ * descriptors point).
  */
 final class DiskCommands {
 
@@ -39,11 +41,21 @@ final class DiskCommands {
   }
 
   static Option host() {
-    return VolumeCommands.flag(null, "host", "IMAGE is a host directory holding the disk files, not a datastore image");
+    return VolumeCommands.flag(null, "host", "the disk is a host file: IMAGE is a host directory holding it, or leave IMAGE out and give the disk's host path");
   }
 
-  /** An open store and whatever must be closed with it. */
-  record OpenStore(DiskStore store, Closeable owner) implements Closeable {
+  /**
+   * An open store, the disk's path in it, and whatever must be closed with it.
+   *
+   * @param hostRooted whether the store is the host file-system root (a disk named by its host path alone)
+   */
+  record OpenStore(DiskStore store, String path, boolean hostRooted, Closeable owner) implements Closeable {
+
+    /** Returns a store path as the user knows it: a host path when the store is the file-system root. */
+    String display(String storePath) {
+      return hostRooted ? "/" + storePath : storePath;
+    }
+
     @Override
     public void close() throws IOException {
       if (owner != null) {
@@ -52,16 +64,29 @@ final class DiskCommands {
     }
   }
 
-  static OpenStore open(CommandLine line, boolean writable) throws IOException {
-    Path location = Path.of(line.getArgs()[0]);
+  /**
+   * Opens the store the disk lives in. {@code arity} is the command's full argument count (IMAGE
+   * PATH ...); with {@code --host} one fewer means IMAGE was left out and PATH is a host path.
+   */
+  static OpenStore open(CommandLine line, boolean writable, int arity) throws IOException, UsageException {
+    String[] args = line.getArgs();
+    if (line.hasOption("host") && args.length == arity - 1) {
+      Path file = Path.of(args[0]);
+      HostDiskStore store = HostDiskStore.ofFile(file, writable);
+      return new OpenStore(store, HostDiskStore.storePath(file), true, null);
+    }
+    if (args.length < arity) {
+      throw new UsageException("give IMAGE and PATH.vmdk (only with --host may IMAGE be left out, PATH then being the disk's host path)");
+    }
+    Path location = Path.of(args[0]);
     if (line.hasOption("host")) {
       if (!Files.isDirectory(location)) {
         throw new java.nio.file.NotDirectoryException(location.toString());
       }
-      return new OpenStore(writable ? HostDiskStore.of(location) : HostDiskStore.readOnly(location), null);
+      return new OpenStore(writable ? HostDiskStore.of(location) : HostDiskStore.readOnly(location), args[1], false, null);
     }
     Vmfs vmfs = writable ? Images.openWritable(location, line.hasOption("force")) : Images.openReadOnly(location);
-    return new OpenStore(VmfsDiskStore.of(vmfs), vmfs);
+    return new OpenStore(VmfsDiskStore.of(vmfs), args[1], false, vmfs);
   }
 
   /** Returns the allocation named by {@code --type}: thin (the default), zeroedthick or eagerzeroedthick. */
@@ -77,9 +102,9 @@ final class DiskCommands {
   /** {@code vmfs disk create IMAGE PATH.vmdk --size SIZE [--type ...]}. */
   static final class Create implements Command {
     public String name() { return "disk create"; }
-    public String synopsis() { return "IMAGE PATH.vmdk --size SIZE [--type thin|zeroedthick|eagerzeroedthick] [--force] [--host]"; }
+    public String synopsis() { return "[IMAGE] PATH.vmdk --size SIZE [--type thin|zeroedthick|eagerzeroedthick] [--force] [--host]"; }
     public String summary() { return "create a base disk (createType vmfs: descriptor plus -flat.vmdk)"; }
-    public int[] arity() { return new int[] {2, 2}; }
+    public int[] arity() { return new int[] {1, 2}; }
 
     public Options options() {
       return new Options().addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("capacity, e.g. 10G").get())
@@ -94,20 +119,20 @@ final class DiskCommands {
         throw new UsageException("--size must be a positive multiple of 512 bytes");
       }
       DiskStore.Allocation allocation = allocation(line);
-String path = line.getArgs()[1];
-      if (!path.endsWith(".vmdk")) {
-        throw new UsageException("PATH must end in .vmdk (the extent is PATH-flat.vmdk)");
-      }
-      String flat = path.substring(0, path.length() - ".vmdk".length()) + "-flat.vmdk";
-      try (OpenStore store = open(line, true)) {
+      try (OpenStore store = open(line, true, 2)) {
+        String path = store.path();
+        if (!path.endsWith(".vmdk")) {
+          throw new UsageException("PATH must end in .vmdk (the extent is PATH-flat.vmdk)");
+        }
+        String flat = path.substring(0, path.length() - ".vmdk".length()) + "-flat.vmdk";
         if (store.store().exists(path) || store.store().exists(flat)) {
           if (!line.hasOption("force")) {
-            throw new FileAlreadyExistsException(store.store().exists(path) ? path : flat, null, "already exists (use --force to replace the disk)");
+            throw new FileAlreadyExistsException(store.display(store.store().exists(path) ? path : flat), null, "already exists (use --force to replace the disk)");
           }
           remove(store.store(), path, flat);
         }
         try (VirtualDisk disk = VirtualDisk.createBase(store.store(), path, size, allocation)) {
-          context.out().printf("created %s: %s, %s%n", disk.path(), Sizes.human(disk.capacity()), line.getOptionValue("type", "thin"));
+          context.out().printf("created %s: %s, %s%n", store.display(disk.path()), Sizes.human(disk.capacity()), line.getOptionValue("type", "thin"));
         }
       }
       return VmfsCli.OK;
@@ -145,19 +170,19 @@ String path = line.getArgs()[1];
   /** {@code vmfs disk info IMAGE PATH.vmdk [--json]}. */
   static final class Info implements Command {
     public String name() { return "disk info"; }
-    public String synopsis() { return "IMAGE PATH.vmdk [--json] [--host]"; }
+    public String synopsis() { return "[IMAGE] PATH.vmdk [--json] [--host]"; }
     public String summary() { return "show a disk's chain: files, createTypes, CIDs, capacity, bytes allocated per layer"; }
-    public int[] arity() { return new int[] {2, 2}; }
+    public int[] arity() { return new int[] {1, 2}; }
     public Options options() { return new Options().addOption(VolumeCommands.json()).addOption(host()); }
 
-    public int execute(CommandLine line, CliContext context) throws IOException {
-      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false)) {
+    public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
+      try (OpenStore store = open(line, false, 2); VirtualDisk disk = VirtualDisk.open(store.store(), store.path(), false)) {
         VirtualDisk.Info info = disk.info();
         if (line.hasOption("json")) {
           java.util.List<java.util.Map<String, Object>> layers = new java.util.ArrayList<>();
           for (VirtualDisk.LayerInfo layer : info.chain()) {
             java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
-            row.put("path", layer.path());
+            row.put("path", store.display(layer.path()));
             row.put("createType", layer.createType());
             row.put("cid", "%08x".formatted(layer.cid()));
             row.put("parentCid", "%08x".formatted(layer.parentCid()));
@@ -174,7 +199,7 @@ String path = line.getArgs()[1];
         }
         context.out().printf("capacity: %s (%d bytes), %d layer(s), top first:%n", Sizes.human(info.capacityBytes()), info.capacityBytes(), info.chain().size());
         for (VirtualDisk.LayerInfo layer : info.chain()) {
-          context.out().printf("  %s  %s  CID %08x  parentCID %08x  %s allocated  extents %s%s%n", layer.path(), layer.createType(), layer.cid(),
+          context.out().printf("  %s  %s  CID %08x  parentCID %08x  %s allocated  extents %s%s%n", store.display(layer.path()), layer.createType(), layer.cid(),
               layer.parentCid(), Sizes.human(layer.allocatedBytes()), layer.extentFiles(),
               layer.parentFileNameHint().map(h -> "  parent " + h).orElse(""));
         }
@@ -186,9 +211,9 @@ String path = line.getArgs()[1];
   /** {@code vmfs disk read IMAGE PATH.vmdk [--offset N] [--length N]}. */
   static final class Read implements Command {
     public String name() { return "disk read"; }
-    public String synopsis() { return "IMAGE PATH.vmdk [--offset N] [--length N] [--host]"; }
+    public String synopsis() { return "[IMAGE] PATH.vmdk [--offset N] [--length N] [--host]"; }
     public String summary() { return "write guest bytes of the disk (through its whole chain) to standard output"; }
-    public int[] arity() { return new int[] {2, 2}; }
+    public int[] arity() { return new int[] {1, 2}; }
 
     public Options options() {
       return new Options().addOption(VolumeCommands.valued("offset", "N", "first byte, default 0"))
@@ -196,7 +221,7 @@ String path = line.getArgs()[1];
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
-      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false)) {
+      try (OpenStore store = open(line, false, 2); VirtualDisk disk = VirtualDisk.open(store.store(), store.path(), false)) {
         long offset = Sizes.option(line, "offset", 0);
         long length = Sizes.option(line, "length", Math.max(0, disk.capacity() - offset));
         if (offset > disk.capacity() || length > disk.capacity() - offset) {
@@ -222,9 +247,9 @@ String path = line.getArgs()[1];
   /** {@code vmfs disk write IMAGE PATH.vmdk --offset N --from LOCALFILE}. */
   static final class Write implements Command {
     public String name() { return "disk write"; }
-    public String synopsis() { return "IMAGE PATH.vmdk --offset N --from LOCALFILE [--host]"; }
+    public String synopsis() { return "[IMAGE] PATH.vmdk --offset N --from LOCALFILE [--host]"; }
     public String summary() { return "a guest write: LOCALFILE's bytes written into the disk's top layer at offset N"; }
-    public int[] arity() { return new int[] {2, 2}; }
+    public int[] arity() { return new int[] {1, 2}; }
 
     public Options options() {
       return new Options().addOption(Images.force()).addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
@@ -235,8 +260,8 @@ String path = line.getArgs()[1];
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       long offset = Sizes.option(line, "offset", 0);
       Path from = Path.of(line.getOptionValue("from"));
-      try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ); OpenStore store = open(line, true);
-          VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], true)) {
+      try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ); OpenStore store = open(line, true, 2);
+          VirtualDisk disk = VirtualDisk.open(store.store(), store.path(), true)) {
         long length = in.size();
         if (offset < 0 || offset > disk.capacity() || length > disk.capacity() - offset) {
           throw new UsageException("write of " + length + " bytes at " + offset + " passes the disk's capacity (" + disk.capacity() + ")");
@@ -261,9 +286,9 @@ String path = line.getArgs()[1];
   /** {@code vmfs disk zero IMAGE PATH.vmdk --offset N --length N [--unmap]}. */
   static final class Zero implements Command {
     public String name() { return "disk zero"; }
-    public String synopsis() { return "IMAGE PATH.vmdk --offset N --length N [--unmap] [--host]"; }
+    public String synopsis() { return "[IMAGE] PATH.vmdk --offset N --length N [--unmap] [--host]"; }
     public String summary() { return "a guest WRITE ZEROES (or UNMAP): the range reads as zeros; SEsparse keeps whole grains as states, without data"; }
-    public int[] arity() { return new int[] {2, 2}; }
+    public int[] arity() { return new int[] {1, 2}; }
 
     public Options options() {
       return new Options().addOption(Images.force()).addOption(Option.builder().longOpt("offset").hasArg().argName("N").required().desc("guest byte offset").get())
@@ -275,7 +300,7 @@ String path = line.getArgs()[1];
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       long offset = Sizes.option(line, "offset", 0);
       long length = Sizes.option(line, "length", 0);
-      try (OpenStore store = open(line, true); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], true)) {
+      try (OpenStore store = open(line, true, 2); VirtualDisk disk = VirtualDisk.open(store.store(), store.path(), true)) {
         if (offset < 0 || length < 0 || offset > disk.capacity() || length > disk.capacity() - offset) {
           throw new UsageException("range of " + length + " bytes at " + offset + " passes the disk's capacity (" + disk.capacity() + ")");
         }
@@ -289,11 +314,11 @@ String path = line.getArgs()[1];
   /** {@code vmfs disk export IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized]}. */
   static final class Export implements Command {
     public String name() { return "disk export"; }
-    public String synopsis() { return "IMAGE PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized] [--force] [--host] [--quiet]"; }
+    public String synopsis() { return "[IMAGE] PATH.vmdk OUT [--format raw|flat|monolithicSparse|streamOptimized] [--force] [--host] [--quiet]"; }
     public String summary() {
       return "flatten the disk's chain into a host file: raw image, flat VMDK (OUT.vmdk + OUT-flat.vmdk), monolithicSparse or streamOptimized (OVF)";
     }
-    public int[] arity() { return new int[] {3, 3}; }
+    public int[] arity() { return new int[] {2, 3}; }
 
     public Options options() {
       return new Options().addOption(VolumeCommands.valued("format", "FORMAT", "raw (default), flat, monolithicSparse or streamOptimized"))
@@ -302,7 +327,7 @@ String path = line.getArgs()[1];
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
-      Path out = Path.of(line.getArgs()[2]).toAbsolutePath();
+      Path out = Path.of(line.getArgs()[line.getArgs().length - 1]).toAbsolutePath();
       String format = line.getOptionValue("format", "raw");
       if (!List.of("raw", "flat", "monolithicsparse", "streamoptimized").contains(format.toLowerCase(Locale.ROOT))) {
         throw new UsageException("--format must be raw, flat, monolithicSparse or streamOptimized");
@@ -313,7 +338,7 @@ String path = line.getArgs()[1];
       String name = out.getFileName().toString();
       // Written into a temporary directory beside OUT and moved into place when complete: a
       // failure leaves no partial OUT, and an existing OUT stays until the new one is whole.
-      try (OpenStore store = open(line, false); VirtualDisk disk = VirtualDisk.open(store.store(), line.getArgs()[1], false);
+      try (OpenStore store = open(line, false, 3); VirtualDisk disk = VirtualDisk.open(store.store(), store.path(), false);
           PartialOutput partial = PartialOutput.directory(out); ProgressBars bars = new ProgressBars(context)) {
         HostDiskStore target = HostDiskStore.of(partial.path());
         disk.onExportProgress(done -> bars.update("export", done, disk.capacity()));

@@ -37,8 +37,8 @@ final class DiskFileCommands {
       if (!to.endsWith(".vmdk")) {
         throw new UsageException("TO must end in .vmdk");
       }
-      try (DiskCommands.OpenStore store = DiskCommands.open(line, true)) {
-        DiskOperations.rename(store.store(), line.getArgs()[1], to);
+      try (DiskCommands.OpenStore store = DiskCommands.open(line, true, 3)) {
+        DiskOperations.rename(store.store(), store.path(), to);
       }
       return VmfsCli.OK;
     }
@@ -52,9 +52,9 @@ final class DiskFileCommands {
     public int[] arity() { return new int[] {2, 2}; }
     public Options options() { return changing(); }
 
-    public int execute(CommandLine line, CliContext context) throws IOException {
-      try (DiskCommands.OpenStore store = DiskCommands.open(line, true)) {
-        DiskOperations.delete(store.store(), line.getArgs()[1]);
+    public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
+      try (DiskCommands.OpenStore store = DiskCommands.open(line, true, 2)) {
+        DiskOperations.delete(store.store(), store.path());
       }
       return VmfsCli.OK;
     }
@@ -77,8 +77,8 @@ final class DiskFileCommands {
         throw new UsageException("DST must end in .vmdk");
       }
       var allocation = DiskCommands.allocation(line);
-      try (DiskCommands.OpenStore store = DiskCommands.open(line, true)) {
-        DiskOperations.clone(store.store(), line.getArgs()[1], target, allocation);
+      try (DiskCommands.OpenStore store = DiskCommands.open(line, true, 3)) {
+        DiskOperations.clone(store.store(), store.path(), target, allocation);
       }
       return VmfsCli.OK;
     }
@@ -100,8 +100,8 @@ final class DiskFileCommands {
       if (size <= 0 || size % 512 != 0) {
         throw new UsageException("--size must be a positive multiple of 512 bytes");
       }
-      try (DiskCommands.OpenStore store = DiskCommands.open(line, true)) {
-        DiskOperations.extend(store.store(), line.getArgs()[1], size);
+      try (DiskCommands.OpenStore store = DiskCommands.open(line, true, 2)) {
+        DiskOperations.extend(store.store(), store.path(), size);
       }
       return VmfsCli.OK;
     }

@@ -417,10 +417,14 @@ final class VolumeCommands {
             for (String change : repair.changes()) {
               context.out().println("repaired: " + change);
             }
+            for (String refusal : repair.refused()) {
+              context.out().println("not repaired: " + refusal);
+            }
           } else {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("problemsBefore", repair.before().problems());
             json.put("changes", repair.changes());
+            json.put("refused", repair.refused());
             context.out().println(Json.write(json));
           }
         }

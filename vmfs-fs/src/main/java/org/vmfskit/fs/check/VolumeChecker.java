@@ -24,10 +24,19 @@ import org.vmfskit.fs.volume.Volume;
  * and MAPs against the bitmaps (used but free, lost, used twice), the directory tree from the root
  * ("." and "..", entries naming live FDs of the right type, link counts, orphaned FDs), and the
  * cluster headers' counters. Only reads.
+ *
+ * <p>Files are typed by their FD, never by their name: a system file whose mode says S_IFDIR (ESXi's
+ * {@code .sdd.sf}) is a directory, walked and counted in its parent's link count like any other.
+ * An FD it does not fully understand (an unknown system file, type bits in its mode that contradict
+ * its type, an addressing mode it cannot follow) is reported and remembered, so that the repairer
+ * leaves it, and every count it could be part of, alone.
  */
 public final class VolumeChecker {
 
   private static final int MAX_PROBLEMS = 10_000;
+  /** Mode type bits of regular files and symbolic links (ESX stores them; directories may have none). */
+  private static final long S_IFREG = 0100000;
+  private static final long S_IFLNK = 0120000;
 
   private final Vmfs vmfs;
   private final Volume volume;
@@ -39,6 +48,7 @@ public final class VolumeChecker {
   private final Int2IntOpenHashMap subdirectories = new Int2IntOpenHashMap();
   private final BitSet liveDescriptors = new BitSet();
   private IntOpenHashSet liveAddresses = new IntOpenHashSet();
+  private final IntOpenHashSet notUnderstood = new IntOpenHashSet();
   private long liveFiles;
 
   private VolumeChecker(Vmfs vmfs) {
@@ -86,6 +96,11 @@ public final class VolumeChecker {
   /** Returns the number of subdirectories of each directory (raw address to count). */
   Int2IntOpenHashMap subdirectories() {
     return subdirectories;
+  }
+
+  /** Returns the raw addresses of the live FDs that vmfskit does not fully understand (never to be repaired). */
+  IntOpenHashSet notUnderstood() {
+    return notUnderstood;
   }
 
   /** Returns the raw addresses of the live FDs. */
@@ -136,6 +151,11 @@ public final class VolumeChecker {
         live.add(address.raw());
         liveDescriptors.set((int) index);
         liveFiles++;
+        String unknown = unknownAbout(address, fd);
+        if (unknown != null) {
+          notUnderstood.add(address.raw());
+          add(Problem.Kind.CORRUPT, offset, "FD " + address + " " + unknown + ": vmfskit does not fully understand it, so it reports it and never repairs it");
+        }
         collect(address, fd, offset);
       } catch (VmfsFormatException e) {
         add(Problem.Kind.CORRUPT, e.deviceOffset(), e.getMessage());
@@ -159,10 +179,39 @@ public final class VolumeChecker {
         case SUB_BLOCKS -> useData(raw, BlockAddress.TYPE_SB, who, where);
         case POINTER_BLOCKS -> usePointerBlock(raw, 1, who, where, perMap);
         case DOUBLE_INDIRECT -> usePointerBlock(raw, 2, who, where, perMap);
-        case POINTER_BLOCKS_2 -> add(Problem.Kind.CORRUPT, fdOffset, who + " uses addressing mode 5, which vmfskit cannot check");
+        case POINTER_BLOCKS_2 -> {
+          notUnderstood.add(address.raw());
+          add(Problem.Kind.CORRUPT, fdOffset, who + " uses addressing mode 5, which vmfskit cannot check");
+        }
         case RESIDENT, EMPTY -> { }
       }
     }
+  }
+
+  /**
+   * Returns what vmfskit does not understand about a live FD, or null: a volume-type FD, a system
+   * file outside the fixed system slots (cluster 0, resources 1 to 8), or mode type bits that
+   * contradict the FD type.
+   */
+  private static String unknownAbout(FileDescriptorAddr address, FileDescriptor fd) {
+    long bits = fd.mode() & FileDescriptor.S_IFMT;
+    boolean bitsAgree = bits == 0 || switch (fd.type()) {
+      case DIRECTORY -> bits == FileDescriptor.S_IFDIR;
+      case REGULAR, RDM -> bits == S_IFREG;
+      case SYMLINK -> bits == S_IFLNK;
+      case SYSTEM -> bits == S_IFREG || bits == FileDescriptor.S_IFDIR;
+      case VOLUME -> false;
+    };
+    if (fd.type() == FileType.VOLUME) {
+      return "has type 1 (volume), whose use is unknown";
+    }
+    if (fd.type() == FileType.SYSTEM && (address.cluster() != 0 || address.resource() < 1 || address.resource() > 8)) {
+      return "is a system file outside the fixed system slots";
+    }
+    if (!bitsAgree) {
+      return "has mode 0" + Long.toOctalString(fd.mode()) + ", whose type bits contradict its type " + fd.type();
+    }
+    return null;
   }
 
   private void usePointerBlock(int raw, int levels, String who, long where, int perMap) throws IOException {
@@ -274,7 +323,7 @@ public final class VolumeChecker {
           add(Problem.Kind.BAD_ENTRY, -1, "directory " + dir + ": entry \"" + entry.name() + "\" says type " + entry.type() + " but the FD is " + fd.type());
         }
         references.addTo(target.raw(), 1);
-        if (fd.type() == FileType.DIRECTORY) {
+        if (fd.isDirectory()) {
           subdirectories.addTo(dir.raw(), 1);
           queue.add(new FileDescriptorAddr[] {target, dir});
         }
@@ -289,7 +338,7 @@ public final class VolumeChecker {
             + " bytes) is live but no directory names it and it holds no data (an interrupted create): leaked");
       } else if (count == 0) {
         add(Problem.Kind.ORPHANED_FD, volume.fdDeviceOffset(address), "FD " + address + " (" + fd.type() + ", " + fd.size() + " bytes) is live but no directory names it");
-      } else if (fd.type() == FileType.DIRECTORY) {
+      } else if (fd.isDirectory()) {
         long expected = 2 + subdirectories.get(raw);
         if (fd.nlink() != expected) {
           add(Problem.Kind.DIRECTORY_ERROR, volume.fdDeviceOffset(address), "directory " + address + " has nlink " + fd.nlink() + ", expected " + expected);

@@ -27,7 +27,11 @@ import org.vmfskit.fs.volume.Volume;
  * MAPs, and cluster headers whose counters disagree with their bitmaps.
  *
  * <p>It does not touch damage it cannot undo safely (references to free resources, resources
- * used twice, undecodable structures): those stay in the report of the next check.
+ * used twice, undecodable structures): those stay in the report of the next check. Nor does it
+ * touch what it does not fully understand: an FD the checker could not make sense of is never
+ * freed, moved or relinked, the link count of a directory naming one is left as it is (it may be a
+ * directory of a kind vmfskit does not know), and while any exists no leaked resource is freed (it
+ * may be what that FD uses). Each such refusal is reported.
  */
 public final class VolumeRepairer {
 
@@ -39,31 +43,36 @@ public final class VolumeRepairer {
    *
    * @param before the check the repair started from
    * @param changes one line per change made, in order
+   * @param refused one line per repair not made because it would touch a structure vmfskit does not fully understand
    */
-  public record RepairReport(CheckReport before, List<String> changes) {
-    /** Copies the list. */
+  public record RepairReport(CheckReport before, List<String> changes, List<String> refused) {
+    /** Copies the lists. */
     public RepairReport {
       changes = List.copyOf(changes);
+      refused = List.copyOf(refused);
     }
   }
 
   private final Vmfs vmfs;
   private final Volume volume;
   private final List<String> changes = new ArrayList<>();
+  private final List<String> refused = new ArrayList<>();
+  private final IntOpenHashSet notUnderstood;
 
-  private VolumeRepairer(Vmfs vmfs) {
+  private VolumeRepairer(Vmfs vmfs, IntOpenHashSet notUnderstood) {
     this.vmfs = vmfs;
     this.volume = vmfs.volume();
+    this.notUnderstood = notUnderstood;
   }
 
   /** Checks the volume, repairs what is safe to repair and returns the changes made. */
   public static RepairReport repair(Vmfs vmfs) throws IOException {
-    VolumeRepairer repairer = new VolumeRepairer(vmfs);
     VolumeChecker first = VolumeChecker.analyze(vmfs);
     CheckReport before = first.report();
     if (before.isClean()) {
-      return new RepairReport(before, List.of());
+      return new RepairReport(before, List.of(), List.of());
     }
+    VolumeRepairer repairer = new VolumeRepairer(vmfs, first.notUnderstood());
     repairer.removeDuplicateEntries();
     repairer.fixParents();
     repairer.reconnectOrFreeUnnamed(VolumeChecker.analyze(vmfs));
@@ -71,7 +80,7 @@ public final class VolumeRepairer {
     repairer.freeLeaks(VolumeChecker.analyze(vmfs));
     repairer.rewriteCounters(before);
     vmfs.volume().flush();
-    return new RepairReport(before, repairer.changes);
+    return new RepairReport(before, repairer.changes, repairer.refused);
   }
 
   /**
@@ -92,7 +101,11 @@ public final class VolumeRepairer {
       if (fd == null) {
         continue;
       }
-      if (fd.type() == FileType.DIRECTORY) {
+      if (notUnderstood.contains(target.raw())) {
+        refused.add("kept the " + named.size() + " entries naming FD " + target + ", which vmfskit does not fully understand");
+        continue;
+      }
+      if (fd.isDirectory()) {
         FileDescriptorAddr parent = dotdotOf(target);
         for (Ref ref : named) {
           if (ref.directory().equals(parent)) {
@@ -116,10 +129,13 @@ public final class VolumeRepairer {
     collect(FileDescriptorAddr.ROOT, new ArrayList<>(), refs);
     for (List<Ref> named : refs.values()) {
       Ref ref = named.getFirst();
-      if (named.size() != 1 || ref.entry().type() != FileType.DIRECTORY) {
+      if (named.size() != 1 || !namesDirectory(ref.entry())) {
         continue;
       }
       FileDescriptorAddr dir = FileDescriptorAddr.decodeFd(ref.entry().rawAddress(), "DirEntry", -1);
+      if (notUnderstood.contains(dir.raw())) {
+        continue;
+      }
       FileDescriptorAddr parent = dotdotOf(dir);
       if (parent != null && !parent.equals(ref.directory())) {
         vmfs.setParent(dir, ref.directory());
@@ -151,11 +167,20 @@ public final class VolumeRepairer {
           continue;
         }
         refs.computeIfAbsent(entry.rawAddress(), _ -> new ArrayList<>()).add(new Ref(dir, entry));
-        if (entry.type() == FileType.DIRECTORY) {
+        if (namesDirectory(entry)) {
           queue.add(FileDescriptorAddr.decodeFd(entry.rawAddress(), "DirEntry", -1));
         }
       }
     }
+  }
+
+  /** Returns whether an entry names a live directory, by its FD (a system directory such as .sdd.sf included). */
+  private boolean namesDirectory(DirEntry entry) throws IOException {
+    if (entry.type() != FileType.DIRECTORY && entry.type() != FileType.SYSTEM) {
+      return false;
+    }
+    FileDescriptor fd = readLiveFd(FileDescriptorAddr.decodeFd(entry.rawAddress(), "DirEntry", -1));
+    return fd != null && fd.isDirectory();
   }
 
   private FileDescriptorAddr dotdotOf(FileDescriptorAddr dir) throws IOException {
@@ -199,6 +224,10 @@ public final class VolumeRepairer {
       if (fd == null || fd.type() == FileType.SYSTEM || address.equals(FileDescriptorAddr.ROOT)) {
         continue;
       }
+      if (notUnderstood.contains(raw)) {
+        refused.add("left FD " + address + ", which no directory names, as it is: vmfskit does not fully understand it");
+        continue;
+      }
       if (holdsNothing(address, fd)) {
         vmfs.releaseUnnamed(address);
         changes.add("freed FD " + address + " (" + fd.type() + ", " + fd.size() + " bytes): no directory names it and it holds no data");
@@ -235,14 +264,30 @@ public final class VolumeRepairer {
     for (int raw : analysis.liveAddresses().toIntArray()) {
       FileDescriptorAddr address = FileDescriptorAddr.decodeFd(raw, "FD", -1);
       FileDescriptor fd = readLiveFd(address);
-      if (fd == null || fd.type() != FileType.DIRECTORY || analysis.references().get(raw) == 0) {
+      if (fd == null || !fd.isDirectory() || analysis.references().get(raw) == 0) {
         continue;
       }
       long expected = 2 + analysis.subdirectories().get(raw);
-      if (fd.nlink() != expected) {
+      if (fd.nlink() != expected && (notUnderstood.contains(raw) || namesNotUnderstood(address))) {
+        refused.add("kept the link count " + fd.nlink() + " of directory " + address + " (expected " + expected
+            + "): it is or names an FD vmfskit does not fully understand, which may count");
+      } else if (fd.nlink() != expected) {
         vmfs.setLinkCount(address, expected);
         changes.add("set the link count of directory " + address + " from " + fd.nlink() + " to " + expected);
       }
+    }
+  }
+
+  private boolean namesNotUnderstood(FileDescriptorAddr directory) throws IOException {
+    try {
+      for (DirEntry entry : vmfs.entries(directory)) {
+        if (notUnderstood.contains(entry.rawAddress())) {
+          return true;
+        }
+      }
+      return false;
+    } catch (VmfsFormatException e) {
+      return true;
     }
   }
 
@@ -259,11 +304,16 @@ public final class VolumeRepairer {
         long freed = 0;
         for (long index = 0; index < total; index++) {
           if (!free.get((int) index) && !used.get((int) index)) {
-            txn.free(kind, index);
+            if (notUnderstood.isEmpty()) {
+              txn.free(kind, index);
+            }
             freed++;
           }
         }
-        if (freed > 0) {
+        if (freed > 0 && !notUnderstood.isEmpty()) {
+          refused.add("kept " + freed + " leaked resource(s) in " + kind.fileName() + " allocated: " + notUnderstood.size()
+              + " FD(s) vmfskit does not fully understand may be using them");
+        } else if (freed > 0) {
           changes.add("freed " + freed + " leaked resource(s) in " + kind.fileName() + " (allocated, used by no live FD)");
         }
       }

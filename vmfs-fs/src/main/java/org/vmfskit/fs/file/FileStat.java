@@ -35,9 +35,23 @@ public record FileStat(
         fd.atime(), fd.zla(), fd.blockSize(), fd.numBlocks(), fd.numTbzBlocks(), fd.generation());
   }
 
-  /** Returns whether this is a directory. */
+  /** Returns whether this is a directory: type 2, or a system file whose mode says S_IFDIR ({@code .sdd.sf}). */
   public boolean isDirectory() {
-    return type == FileType.DIRECTORY;
+    return FileDescriptor.isDirectory(type, mode);
+  }
+
+  /**
+   * Returns the bytes of storage the file holds: its allocated data blocks (file blocks or
+   * sub-blocks, to-be-zeroed ones included, as ESXi and du count them; holes not) times their
+   * size; 0 for data resident in the FD. The FD's count is capped at what its size can address, so
+   * a damaged count cannot claim more than the file could hold. MAPs are not counted.
+   */
+  public long allocatedBytes() {
+    if (addressing == AddressingMode.RESIDENT || addressing == AddressingMode.EMPTY || blockSize <= 0 || blocks <= 0) {
+      return 0;
+    }
+    long counted = Math.min(blocks, size / blockSize + (size % blockSize == 0 ? 0 : 1));
+    return counted > Long.MAX_VALUE / blockSize ? Long.MAX_VALUE : counted * blockSize;
   }
 
   /** Returns whether this is a symbolic link. */
@@ -51,7 +65,7 @@ public record FileStat(
       case DIRECTORY -> 'd';
       case SYMLINK -> 'l';
       case RDM, VOLUME -> 'b';
-      case REGULAR, SYSTEM -> (mode & 0170000) == 0040000 ? 'd' : '-';
+      case REGULAR, SYSTEM -> isDirectory() ? 'd' : '-';
     };
     StringBuilder s = new StringBuilder().append(kind);
     String rwx = "rwxrwxrwx";

@@ -103,7 +103,7 @@ public final class Vmfs implements Closeable {
         throw new FileSystemException(path, null, "path too deep or looping");
       }
       name = pending.removeFirst();
-      if (current != null && current.type() != FileType.DIRECTORY) {
+      if (current != null && !namesDirectory(current)) {
         throw new NotDirectoryException(path);
       }
       Directory directory = directory(dir, path);
@@ -155,9 +155,17 @@ public final class Vmfs implements Closeable {
     return target;
   }
 
+  /**
+   * Returns whether {@code entry} names a directory. The FD decides, not the name: a system entry
+   * ({@code .sdd.sf} on ESXi volumes) is a directory when its FD is one.
+   */
+  private boolean namesDirectory(DirEntry entry) throws IOException {
+    return entry.type() == FileType.DIRECTORY || entry.type() == FileType.SYSTEM && volume.readFd(addressOf(entry)).isDirectory();
+  }
+
   private Directory directory(FileDescriptorAddr address, String path) throws IOException {
     FileDescriptor fd = volume.readFd(address);
-    if (fd.type() != FileType.DIRECTORY) {
+    if (!fd.isDirectory()) {
       throw new NotDirectoryException(path);
     }
     return Directory.read(new VmfsFile(volume, address, path), volume.fdDeviceOffset(address));
@@ -205,7 +213,7 @@ public final class Vmfs implements Closeable {
   public List<FileStat> list(String path) throws IOException {
     return withReadLock(() -> {
       Resolved r = existing(path, true);
-      if (r.entry().type() != FileType.DIRECTORY) {
+      if (!namesDirectory(r.entry())) {
         throw new NotDirectoryException(path);
       }
       Directory directory = directory(addressOf(r.entry()), path);
@@ -230,7 +238,7 @@ public final class Vmfs implements Closeable {
   public VmfsFile openFile(String path) throws IOException {
     return withReadLock(() -> {
       Resolved r = existing(path, true);
-      if (r.entry().type() == FileType.DIRECTORY) {
+      if (namesDirectory(r.entry())) {
         throw new FileSystemException(path, null, "is a directory");
       }
       return new VmfsFile(volume, addressOf(r.entry()), path);

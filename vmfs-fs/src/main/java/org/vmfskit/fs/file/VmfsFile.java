@@ -79,6 +79,11 @@ public final class VmfsFile {
     return descriptor().size();
   }
 
+  /** Returns the bytes of storage the file holds ({@link FileStat#allocatedBytes}: to-be-zeroed blocks included, holes not). */
+  public long allocatedBytes() throws IOException {
+    return FileStat.of(path, address, descriptor()).allocatedBytes();
+  }
+
   // ---- reading ----
 
   /**

@@ -137,6 +137,24 @@ public record FileDescriptor(
     return buffer.array();
   }
 
+  /** The file-type bits of a mode, and their directory value (S_IFMT, S_IFDIR). */
+  public static final long S_IFMT = 0170000;
+  public static final long S_IFDIR = 0040000;
+
+  /**
+   * Returns whether an FD of {@code type} with {@code mode} is a directory: type 2, or a system
+   * file (type 5) whose mode carries S_IFDIR, as ESXi writes {@code .sdd.sf} (mode 040700, one
+   * block holding "." and ".."). Files are typed by their FD, never by their name.
+   */
+  public static boolean isDirectory(FileType type, long mode) {
+    return type == FileType.DIRECTORY || type == FileType.SYSTEM && (mode & S_IFMT) == S_IFDIR;
+  }
+
+  /** Returns whether this FD is a directory (see {@link #isDirectory(FileType, long)}). */
+  public boolean isDirectory() {
+    return isDirectory(type, mode);
+  }
+
   /** Returns the raw block address in data-area slot {@code index} (0..255). */
   public int address(int index) {
     Objects.checkIndex(index, ADDRESS_SLOTS);

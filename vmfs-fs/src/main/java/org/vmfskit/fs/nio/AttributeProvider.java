@@ -34,6 +34,7 @@ enum AttributeProvider {
       "addressingMode", a -> a.addressingMode().name(),
       "blockSize", VmfsFileAttributes::blockSize,
       "blockCount", VmfsFileAttributes::blockCount,
+      "allocatedSize", VmfsFileAttributes::allocatedSize,
       "tbzBlocks", VmfsFileAttributes::tbzBlocks,
       "generation", VmfsFileAttributes::generation,
       "nlink", VmfsFileAttributes::nlink));

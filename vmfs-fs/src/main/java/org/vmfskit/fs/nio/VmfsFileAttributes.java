@@ -44,6 +44,14 @@ public final class VmfsFileAttributes implements java.nio.file.attribute.PosixFi
     return stat.blocks();
   }
 
+  /**
+   * Returns the bytes of storage the file holds (allocated blocks times their size, to-be-zeroed
+   * blocks included, holes not): what {@code st_blocks × 512} and {@code du} report.
+   */
+  public long allocatedSize() {
+    return stat.allocatedBytes();
+  }
+
   /** Returns the number of those blocks still flagged to-be-zeroed (they read as zeros). */
   public long tbzBlocks() {
     return stat.tbzBlocks();
@@ -87,7 +95,7 @@ public final class VmfsFileAttributes implements java.nio.file.attribute.PosixFi
 
   @Override
   public boolean isRegularFile() {
-    return stat.type() == FileType.REGULAR || stat.type() == FileType.SYSTEM;
+    return !stat.isDirectory() && (stat.type() == FileType.REGULAR || stat.type() == FileType.SYSTEM);
   }
 
   @Override

@@ -33,6 +33,12 @@ public interface DiskFile extends Closeable {
    */
   void allocate(long newSize) throws IOException;
 
+  /**
+   * Returns the bytes of storage the file holds: its allocated blocks, to-be-zeroed ones included
+   * (as ESXi and du count them), holes not.
+   */
+  long allocatedBytes() throws IOException;
+
   /** Returns whether writes are refused. */
   boolean isReadOnly();
 

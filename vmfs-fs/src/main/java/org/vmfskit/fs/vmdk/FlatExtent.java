@@ -56,6 +56,7 @@ final class FlatExtent implements Extent {
 
   @Override
   public long allocatedBytes() throws IOException {
-    return Math.min(sizeBytes, Math.max(0, file.size() - startOffset));
+    // The blocks the file holds, not its length: a thin flat file with no blocks holds nothing.
+    return Math.min(Math.min(sizeBytes, Math.max(0, file.size() - startOffset)), file.allocatedBytes());
   }
 }

@@ -23,6 +23,11 @@ import org.vmfskit.fs.device.FileChannelBlockDevice;
  * jimfs). Store paths are slash-separated and relative to the root directory; a leading slash is
  * ignored. An absolute ESXi name {@code /vmfs/volumes/<label or uuid>/rest} resolves to {@code rest}
  * relative to the root, so a datastore copied to the host keeps working as the root of a store.
+ *
+ * <p>Any other absolute reference in a descriptor (qemu-img writes {@code parentFileNameHint="/abs/base.vmdk"})
+ * is a host path: it resolves to its place inside the root, and one outside the root is refused with
+ * a message, as no store path reaches outside the root. A store rooted at the file-system root
+ * ({@link #ofFile}) follows every absolute reference, as {@code qemu-img} does.
  */
 public final class HostDiskStore implements DiskStore {
 
@@ -39,6 +44,28 @@ public final class HostDiskStore implements DiskStore {
   public static HostDiskStore of(Path root) {
     checkArgument(Files.isDirectory(root), "%s is not a directory", root);
     return new HostDiskStore(root, false);
+  }
+
+  /**
+   * Returns the store for a disk named by its host path alone, as {@code qemu-img info FILE} names
+   * it: rooted at the file-system root, so absolute parent references are followed wherever they
+   * lie. Use {@link #storePath} for the disk's store path.
+   */
+  public static HostDiskStore ofFile(Path file, boolean writable) {
+    Path root = file.toAbsolutePath().getRoot();
+    return writable ? of(root) : readOnly(root);
+  }
+
+  /** Returns the store path of the host file {@code file} (absolute or relative to the working directory) in a store rooted at its file-system root. */
+  public static String storePath(Path file) {
+    Path absolute = file.toAbsolutePath().normalize();
+    return slashes(absolute.getRoot().relativize(absolute));
+  }
+
+  private static String slashes(Path relative) {
+    List<String> names = new ArrayList<>();
+    relative.forEach(name -> names.add(name.toString()));
+    return String.join("/", names);
   }
 
   /** Returns a store rooted at {@code root} that refuses every write. */
@@ -127,7 +154,35 @@ public final class HostDiskStore implements DiskStore {
   @Override
   public String resolve(String from, String reference) {
     checkNotNull(reference, "reference");
+    if (reference.startsWith("/") && !reference.startsWith(StorePaths.VOLUMES_PREFIX)) {
+      return insideRoot(reference);
+    }
     return StorePaths.resolve(from, reference);
+  }
+
+  /**
+   * Returns the store path of an absolute host path, which must lie inside the root (compared as
+   * written, and else by real paths, so a root reached through a symbolic link still matches).
+   */
+  private String insideRoot(String hostPath) {
+    Path absolute = root.getFileSystem().getPath(hostPath).normalize();
+    Path base = root.toAbsolutePath().normalize();
+    if (!absolute.startsWith(base)) {
+      try {
+        base = root.toRealPath();
+        Path parent = absolute.getParent();
+        if (parent != null && Files.isDirectory(parent)) {
+          absolute = parent.toRealPath().resolve(absolute.getFileName());
+        }
+      } catch (IOException e) {
+        // Unresolvable: compared as written, and refused below.
+      }
+    }
+    if (!absolute.startsWith(base)) {
+      throw new IllegalArgumentException("%s lies outside the host directory %s; name the disk by its own path (without a directory) to follow it"
+          .formatted(hostPath, root));
+    }
+    return slashes(base.relativize(absolute));
   }
 
   @Override
@@ -186,6 +241,15 @@ public final class HostDiskStore implements DiskStore {
     @Override
     public long size() throws IOException {
       return channel.size();
+    }
+
+    /** The bytes of the file's data ranges ({@code SEEK_DATA}); its length where the host cannot tell. */
+    @Override
+    public long allocatedBytes() throws IOException {
+      long size = channel.size();
+      return SeekDataRanges.of(path, 0, size)
+          .map(ranges -> ranges.stream().mapToLong(r -> r.end() - r.start()).sum())
+          .orElse(size);
     }
 
     @Override

@@ -147,6 +147,11 @@ public final class VmfsDiskStore implements DiskStore {
     }
 
     @Override
+    public long allocatedBytes() throws IOException {
+      return file.allocatedBytes();
+    }
+
+    @Override
     public void readFully(long offset, ByteBuffer dst) throws IOException {
       long size = file.size();
       if (offset < 0 || offset + dst.remaining() > size) {

@@ -25,8 +25,9 @@ import org.vmfskit.fs.format.VmfsUuid;
 /**
  * Formats a device as a VMFS5 volume ({@code mkfs}), following the writer checklist of the format
  * reference: LVM header and PE table, FS descriptor, heartbeats, the resource files
- * {@code .fdc.sf .fbb.sf .pbc.sf .sbc.sf .pb2.sf}, {@code .vh.sf}, {@code .sdd.sf} and the root
- * directory. Only metadata is written, so the image stays sparse.
+ * {@code .fdc.sf .fbb.sf .pbc.sf .sbc.sf .pb2.sf}, {@code .vh.sf}, the root directory and the
+ * {@code .sdd.sf} system directory (one block each). Only metadata is written, so the image stays
+ * sparse.
  */
 public final class VolumeFormatter {
 
@@ -36,10 +37,13 @@ public final class VolumeFormatter {
   static final long POINTER_BLOCK_SIZE = 4096;
   /** The .pb2.sf cluster magic (vmfs6-tools). */
   static final long MAGIC_PB2 = 0x10C00006L;
-  /** Mode bits of system files (0400), directories (01755) and the S_IFDIR type bit. */
+  /** Mode bits of system files (0400) and directories (01755). */
   static final long MODE_SYSTEM = 0400;
   static final long MODE_DIRECTORY = 01755;
-  static final long S_IFDIR = 0040000;
+  /** Mode of {@code .sdd.sf}: a type-5 FD with S_IFDIR | 0700, the one system mode with type bits. */
+  static final long MODE_SDD = FileDescriptor.S_IFDIR | 0700;
+  /** The {@code .sdd.sf} system directory's FD. */
+  static final FileDescriptorAddr SDD = new FileDescriptorAddr(0, 7);
 
   private VolumeFormatter() {}
 
@@ -71,19 +75,21 @@ public final class VolumeFormatter {
       }
     }
     long rootBlock = plan.getLast().firstBlock() + blocksOf(plan.getLast().length(), blockSize);
+    long sddBlock = rootBlock + 1;
     writeSystemFds(device, blockSize, plan, options.timeSeconds());
 
     Volume volume = Volume.open(device);
     volume.lock().writeLock().lock();
     try {
       MetadataTransaction txn = volume.begin();
-      for (long b = 0; b <= rootBlock; b++) {
+      for (long b = 0; b <= sddBlock; b++) {
         volume.markBlockUsed(b);
       }
       for (int r = 0; r <= 7; r++) {
         volume.bitmap(ResourceKind.FILE_DESCRIPTOR).markUsed(r);
       }
       writeRoot(volume, txn, plan, rootBlock, options.timeSeconds());
+      writeSdd(volume, txn, sddBlock, options.timeSeconds());
       txn.commit();
       volume.flush();
     } finally {
@@ -146,8 +152,9 @@ public final class VolumeFormatter {
       plan.add(new Planned((String) f[0], new FileDescriptorAddr(0, (Integer) f[1]), next, length, header, (Long) f[3]));
       next += blocksOf(length, blockSize);
     }
-    if (next + 1 > numBlocks) {
-      throw new IllegalArgumentException("volume of " + numBlocks + " blocks is too small for its metadata (" + (next + 1) + " blocks)");
+    // Then one block for the root directory and one for .sdd.sf.
+    if (next + 2 > numBlocks) {
+      throw new IllegalArgumentException("volume of " + numBlocks + " blocks is too small for its metadata (" + (next + 2) + " blocks)");
     }
     return plan;
   }
@@ -234,9 +241,6 @@ public final class VolumeFormatter {
           .withLayout(file.length(), blockSize, AddressingMode.FILE_BLOCKS, blocks, 0, FileDescriptor.dataOf(addresses));
       writeFd(device, slotLogical, fd);
     }
-    long sddLogical = fdcBase + fdcFile.header().resourceOffset(0, 7);
-    FileDescriptor sdd = FileDescriptor.fresh(new FileDescriptorAddr(0, 7).raw(), sddLogical, 1, FileType.SYSTEM, S_IFDIR | 0500, blockSize, time);
-    writeFd(device, sddLogical, sdd);
   }
 
   private static void writeFd(BlockDevice device, long logical, FileDescriptor fd) throws IOException {
@@ -247,7 +251,6 @@ public final class VolumeFormatter {
 
   /** Writes the root directory: ".", "..", the system files; one file block, ZLA 1. */
   private static void writeRoot(Volume volume, MetadataTransaction txn, List<Planned> plan, long rootBlock, long time) throws IOException {
-    long blockSize = volume.geometry().blockSize();
     List<DirEntry> entries = new ArrayList<>();
     int root = FileDescriptorAddr.ROOT.raw();
     entries.add(new DirEntry(FileType.DIRECTORY, root, 1, "."));
@@ -256,17 +259,37 @@ public final class VolumeFormatter {
       Planned file = plan.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
       entries.add(new DirEntry(FileType.SYSTEM, file.address().raw(), 1, name));
     }
-    entries.add(new DirEntry(FileType.SYSTEM, new FileDescriptorAddr(0, 7).raw(), 1, ".sdd.sf"));
+    entries.add(new DirEntry(FileType.SYSTEM, SDD.raw(), 1, ".sdd.sf"));
+    // nlink 3: ".", the parent's entry, and the ".." of its one subdirectory .sdd.sf, as ESXi counts.
+    writeDirectory(volume, txn, FileDescriptorAddr.ROOT, FileType.DIRECTORY, MODE_DIRECTORY, 3, entries, rootBlock, time);
+  }
+
+  /**
+   * Writes {@code .sdd.sf} as ESXi lays it out on VMFS5: a type-5 FD with mode 040700 and nlink 2,
+   * one block holding "." and "..". Whether ESXi gives it a file block or a sub-block is unsure; a
+   * file block, as the root's, is what "one block" most likely means.
+   */
+  private static void writeSdd(Volume volume, MetadataTransaction txn, long sddBlock, long time) throws IOException {
+    List<DirEntry> entries = List.of(
+        new DirEntry(FileType.SYSTEM, SDD.raw(), 1, "."),
+        new DirEntry(FileType.DIRECTORY, FileDescriptorAddr.ROOT.raw(), 1, ".."));
+    writeDirectory(volume, txn, SDD, FileType.SYSTEM, MODE_SDD, 2, entries, sddBlock, time);
+  }
+
+  /** Writes a directory's entries into one file block (ZLA 1) and its FD. */
+  private static void writeDirectory(Volume volume, MetadataTransaction txn, FileDescriptorAddr address, FileType type, long mode, long nlink,
+      List<DirEntry> entries, long block, long time) throws IOException {
+    long blockSize = volume.geometry().blockSize();
     ByteBuffer content = buffer(entries.size() * DirEntry.SIZE);
     for (int i = 0; i < entries.size(); i++) {
       entries.get(i).encode(content, i * DirEntry.SIZE);
     }
-    txn.write(volume.geometry().blockDeviceOffset(rootBlock), content);
-    long slot = volume.fdDeviceOffset(FileDescriptorAddr.ROOT) - Geometry.deviceOffset(0);
-    FileDescriptor rootFd = FileDescriptor.fresh(root, slot, 1, FileType.DIRECTORY, MODE_DIRECTORY, blockSize, time)
-        .withNlink(2)
-        .withLayout(content.capacity(), blockSize, AddressingMode.FILE_BLOCKS, 1, 0, FileDescriptor.dataOf(new int[] {FileBlockAddr.rawOf((int) rootBlock, false)}));
-    volume.writeFd(txn, rootFd);
+    txn.write(volume.geometry().blockDeviceOffset(block), content);
+    long slot = volume.fdDeviceOffset(address) - Geometry.deviceOffset(0);
+    FileDescriptor fd = FileDescriptor.fresh(address.raw(), slot, 1, type, mode, blockSize, time)
+        .withNlink(nlink)
+        .withLayout(content.capacity(), blockSize, AddressingMode.FILE_BLOCKS, 1, 0, FileDescriptor.dataOf(new int[] {FileBlockAddr.rawOf((int) block, false)}));
+    volume.writeFd(txn, fd);
   }
 
   private static ByteBuffer buffer(int size) {

@@ -60,7 +60,8 @@ import org.vmfskit.fs.volume.Volume;
  * 0x2200000  root directory content (FB 17), 15 entries of 140 B: ". .. .fbb.sf .fdc.sf .pbc.sf
  *            .sbc.sf .vh.sf .pb2.sf .sdd.sf res sb fb pb dir link"; entry 9 (res) at 0x22004EC
  *            (type +0x0, address +0x4, name +0xC = 0x22004F8)
- * 0x2300000  /fb data (FB 18-20); /pb's only data block at 0x2600000
+ * 0x2300000  .sdd.sf content (FB 18): "." and ".."
+ * 0x2400000  /fb data (FB 19-21); /pb's only data block at 0x2700000
  * 0x41100000 end of image (1 GiB + 0x1100000)
  * </pre>
  */
@@ -108,8 +109,9 @@ class CorruptedVolumeTest {
     assertThat(volume.resourceFileBlocks(ResourceKind.POINTER_BLOCK)).containsExactly(8, 9, 10);
     assertThat(volume.resourceFileBlocks(ResourceKind.SUB_BLOCK)).containsExactly(11, 12, 13, 14, 15);
     assertThat(vmfs.openFile(FileDescriptorAddr.ROOT).extents(0, 2100)).containsExactly(new Extent(0, 2100, 0x2200000));
-    assertThat(vmfs.openFile("/fb").extents(0, 3 << 20)).containsExactly(new Extent(0, 3 << 20, 0x2300000));
-    assertThat(vmfs.openFile("/pb").extents(300L << 20, 10)).containsExactly(new Extent(300L << 20, 10, 0x2600000));
+    assertThat(vmfs.openFile(new FileDescriptorAddr(0, 7)).extents(0, 280)).containsExactly(new Extent(0, 280, 0x2300000));
+    assertThat(vmfs.openFile("/fb").extents(0, 3 << 20)).containsExactly(new Extent(0, 3 << 20, 0x2400000));
+    assertThat(vmfs.openFile("/pb").extents(300L << 20, 10)).containsExactly(new Extent(300L << 20, 10, 0x2700000));
     assertThat(vmfs.openFile("/sb").extents(0, 5000)).containsExactly(new Extent(0, 5000, 0x1C18000));
     assertThat(vmfs.openFile(vmfs.stat("/dir").address()).extents(0, 420)).containsExactly(new Extent(0, 420, 0x1C1A000));
     assertThat(volume.pointerBlockDeviceOffset(volume.readFd(vmfs.stat("/pb").address()).address(0), "test", 0)).isEqualTo(0x1918000);
