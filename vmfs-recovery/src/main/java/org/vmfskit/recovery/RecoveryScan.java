@@ -31,8 +31,10 @@ public final class RecoveryScan {
   private final Map<String, Found> found;
   private final Vmfs vmfs;
   private final CountingBlockDevice counting;
+  private final BlockDevice image;
 
-  private RecoveryScan(ScanReport report, Map<String, Found> found, Vmfs vmfs, CountingBlockDevice counting) {
+  private RecoveryScan(ScanReport report, Map<String, Found> found, Vmfs vmfs, CountingBlockDevice counting, BlockDevice image) {
+    this.image = image;
     this.report = report;
     this.found = found;
     this.vmfs = vmfs;
@@ -54,6 +56,16 @@ public final class RecoveryScan {
 
   CountingBlockDevice device() {
     return counting;
+  }
+
+  /** Returns the scanned device itself (not the counting view), for the image's hash. */
+  BlockDevice image() {
+    return image;
+  }
+
+  /** Scans the volume on {@code device}, named in the report by the device's name. */
+  public static RecoveryScan scan(BlockDevice device, ScanOptions options) throws IOException {
+    return scan(device, device.name(), options);
   }
 
   /**
@@ -92,7 +104,7 @@ public final class RecoveryScan {
     ScanReport report = new ScanReport(imageName, device.size(), volumeBytes, view.blockSize(), bytesRead,
         100.0 * bytesRead / volumeBytes, (System.nanoTime() - started) / 1_000_000, scanned.freeMapsExamined(),
         scanned.freeMapsEmpty(), scanned.freeFdsExamined(), scanned.freeBlocksCarved(), candidates, rejected, findings);
-    return new RecoveryScan(report, byId, vmfs, counting);
+    return new RecoveryScan(report, byId, vmfs, counting, device);
   }
 
   /** Returns the image length the LVM header asks for, or the device size when the header is unreadable. */
