@@ -24,7 +24,13 @@ public final class RecoveryOutputException extends FileSystemException {
     if (e instanceof RecoveryOutputException already) {
       return already;
     }
-    String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+    String reason = switch (e) {
+      case FileSystemException f when f.getReason() != null -> f.getReason();
+      case java.nio.file.FileAlreadyExistsException f -> f.getFile() + " is in the way (it exists and is not a directory)";
+      case java.nio.file.NoSuchFileException f -> f.getFile() + ": no such file or directory";
+      case java.nio.file.AccessDeniedException f -> f.getFile() + ": permission denied";
+      default -> e.getMessage();
+    };
     return new RecoveryOutputException(output, reason == null ? e.getClass().getSimpleName() : reason, e);
   }
 }

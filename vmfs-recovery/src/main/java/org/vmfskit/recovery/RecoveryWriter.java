@@ -77,7 +77,7 @@ public final class RecoveryWriter {
       Files.createDirectories(target.getParent());
       Files.createDirectory(partial);
     } catch (IOException e) {
-      throw RecoveryOutputException.of(partial, e);
+      throw RecoveryOutputException.of(target, e);
     }
     try {
       List<RecoveryReport.Recovered> recovered = new ArrayList<>();
