@@ -30,24 +30,27 @@ final class RecoveryCommands {
     return ScanOptions.defaults().withCarve(!line.hasOption("no-carve"));
   }
 
-  /** {@code vmfs scan IMAGE [--json] [--no-carve]}. */
+  /** {@code vmfs scan IMAGE [--json] [--no-carve] [--quiet]}. */
   static final class Scan implements Command {
     public String name() { return "scan"; }
-    public String synopsis() { return "IMAGE [--json] [--no-carve]"; }
+    public String synopsis() { return "IMAGE [--json] [--no-carve] [--quiet]"; }
     public String summary() { return "find snapshot deltas deleted by a revert (free MAPs, free FDs, carving); reads the image only"; }
     public int[] arity() { return new int[] {1, 1}; }
 
     public Options options() {
       return new Options().addOption(VolumeCommands.json())
-          .addOption(VolumeCommands.flag(null, "no-carve", "do not test free file blocks for headers (deltas of up to 256 blocks are then missed)"));
+          .addOption(VolumeCommands.flag(null, "no-carve", "do not test free file blocks for headers (deltas of up to 256 blocks are then missed)"))
+          .addOption(VolumeCommands.flag("q", "quiet", "no progress bar"));
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
       Path image = VolumeCommands.image(line);
-      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(Images.uncompressed(image))) {
-        ScanReport report = RecoveryScan.scan(device, Images.describe(image), scanOptions(line)).report();
-        context.out().print(line.hasOption("json") ? RecoveryReport.toJson(report) + "\n" : RecoveryReport.describe(report));
+      ScanReport report;
+      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(Images.uncompressed(image));
+          ProgressBars bars = new ProgressBars(context)) {
+        report = RecoveryScan.scan(device, Images.describe(image), scanOptions(line), bars).report();
       }
+      context.out().print(line.hasOption("json") ? RecoveryReport.toJson(report) + "\n" : RecoveryReport.describe(report));
       return VmfsCli.OK;
     }
   }

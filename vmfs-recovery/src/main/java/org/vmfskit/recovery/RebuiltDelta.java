@@ -21,7 +21,7 @@ import org.vmfskit.fs.volume.Geometry;
  * through {@link #store}, which serves it next to the live parent on the volume, so nothing is
  * written twice.
  */
-final class RebuiltDelta implements DiskFile {
+final class RebuiltDelta implements ReadOnlyDiskFile {
 
   private final BlockDevice device;
   private final Geometry geometry;
@@ -166,35 +166,12 @@ final class RebuiltDelta implements DiskFile {
   }
 
   @Override
-  public void write(long offset, ByteBuffer src) {
-    throw new ReadOnlyFileSystemException();
-  }
-
-  @Override
-  public void setSize(long newSize) {
-    throw new ReadOnlyFileSystemException();
-  }
-
-  @Override
-  public void allocate(long newSize) {
-    throw new ReadOnlyFileSystemException();
-  }
-
-  @Override
-  public boolean isReadOnly() {
-    return true;
-  }
-
-  @Override
   public String name() {
     return "rebuilt delta (header at image offset " + geometry.blockDeviceOffset(file.deviceBlock(0)) + ")";
   }
 
-  @Override
-  public void close() {}
-
   /** A small read-only file held in memory (the new descriptor). */
-  private record BytesFile(String name, byte[] bytes) implements DiskFile {
+  private record BytesFile(String name, byte[] bytes) implements ReadOnlyDiskFile {
     @Override
     public long size() {
       return bytes.length;
@@ -209,31 +186,8 @@ final class RebuiltDelta implements DiskFile {
     }
 
     @Override
-    public void write(long offset, ByteBuffer src) {
-      throw new ReadOnlyFileSystemException();
-    }
-
-    @Override
-    public void setSize(long newSize) {
-      throw new ReadOnlyFileSystemException();
-    }
-
-    @Override
-    public void allocate(long newSize) {
-      throw new ReadOnlyFileSystemException();
-    }
-
-    @Override
-    public boolean isReadOnly() {
-      return true;
-    }
-
-    @Override
     public String name() {
       return name;
     }
-
-    @Override
-    public void close() {}
   }
 }

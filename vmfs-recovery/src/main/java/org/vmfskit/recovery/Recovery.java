@@ -36,7 +36,7 @@ public final class Recovery {
   public static RecoveryResult scanAndRecover(BlockDevice image, ScanOptions scanOptions, RecoverOptions options) throws IOException {
     EvidenceStat before = options.evidence() == null ? null : EvidenceStat.of(options.evidence());
     try (ImageHash hash = ImageHash.start(image, options.hostFile(), options.progress())) {
-      RecoveryScan scan = RecoveryScan.scan(image, name(image, options), scanOptions);
+      RecoveryScan scan = RecoveryScan.scan(image, name(image, options), scanOptions, options.progress());
       return RecoveryWriter.write(scan, hash, before, options);
     }
   }

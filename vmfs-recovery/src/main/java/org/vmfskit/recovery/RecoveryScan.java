@@ -73,13 +73,19 @@ public final class RecoveryScan {
    * counting decorator) and returns the candidates.
    */
   public static RecoveryScan scan(BlockDevice device, String imageName, ScanOptions options) throws IOException {
+    return scan(device, imageName, options, RecoveryWriter.Progress.NONE);
+  }
+
+  /** Scans as {@link #scan(BlockDevice, String, ScanOptions)} does, reporting the long phases to {@code progress}. */
+  public static RecoveryScan scan(BlockDevice device, String imageName, ScanOptions options, RecoveryWriter.Progress progress)
+      throws IOException {
     long started = System.nanoTime();
     long needed = imageBytesNeeded(device);
     CountingBlockDevice counting = new CountingBlockDevice(device, needed);
     Vmfs vmfs = Vmfs.open(counting);
     Volume volume = vmfs.volume();
     VolumeView view = new VolumeView(volume, counting.physicalSize());
-    FreeMapScanner.Result scanned = new FreeMapScanner(view, options).scan();
+    FreeMapScanner.Result scanned = new FreeMapScanner(view, options, progress).scan();
     List<Finding> rejected = new ArrayList<>(scanned.rejected());
     List<Finding> findings = new ArrayList<>();
     if (counting.physicalSize() < needed) {
