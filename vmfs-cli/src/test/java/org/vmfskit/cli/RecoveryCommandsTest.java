@@ -63,7 +63,8 @@ class RecoveryCommandsTest {
     assertThat(scan.exitCode()).as(scan.stderr()).isZero();
     assertThat(scan.out()).contains("\"format\" : \"vmfsSparse\"").contains("\"source\" : \"carved\"").contains("\"bytesRead\"");
 
-    CliRunner.Run recover = CliRunner.run("recover", image.toString(), "--out", out.toString(), "--format", "monolithicSparse", "--quiet");
+    CliRunner.Run recover = CliRunner.run("recover", image.toString(), "--out", out.toString(), "--chain", "--full", "--format",
+        "monolithicSparse", "--quiet");
     assertThat(recover.exitCode()).as(recover.stderr()).isZero();
     assertThat(recover.out()).contains("(unchanged)");
     assertThat(out.resolve("report.json")).exists();
@@ -84,5 +85,57 @@ class RecoveryCommandsTest {
     assertThat(CliRunner.run("recover", image.toString()).exitCode()).isEqualTo(2);
     assertThat(CliRunner.run("recover", image.toString(), "--out", dir.resolve("o").toString(), "--format", "vhd").exitCode()).isEqualTo(2);
     assertThat(CliRunner.run("scan").exitCode()).isEqualTo(2);
+    assertThat(CliRunner.run("recover", image.toString(), "--out", dir.resolve("o").toString(), "--full").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void recover_byDefault_writesTheFlattenedDiskOnly_hashedAsWritten_andTheImagesStat() throws Exception {
+    Path out = dir.resolve("out");
+    CliRunner.Run recover = CliRunner.run("recover", image.toString(), "--out", out.toString(), "--json", "--quiet");
+    assertThat(recover.exitCode()).as(recover.stderr()).isZero();
+    try (var files = Files.list(out)) {
+      assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("report.json", "report.txt",
+          "vm-000001-recovered-full.vmdk", "vm-000001-recovered-full-flat.vmdk");
+    }
+    String json = recover.out();
+    String flat = RecoveryReport.sha256(out.resolve("vm-000001-recovered-full-flat.vmdk"));
+    assertThat(json).contains("\"sha256\" : \"" + flat + "\"").contains("\"ctime\"").contains("\"imageSha256\" : \"" + RecoveryReport.sha256(image) + "\"");
+  }
+
+  @Test
+  void recover_withNothingToFind_exitsOne_andSaysWhatItExamined() throws Exception {
+    Path empty = dir.resolve("empty.img");
+    Vmfs.format(FileChannelBlockDevice.create(empty, 0), FormatOptions.builder(1L << 30).seed(6).build()).close();
+    CliRunner.Run run = CliRunner.run("recover", empty.toString(), "--out", dir.resolve("o").toString(), "--quiet");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr().strip()).doesNotContain("\n")
+        .matches("vmfs: .*empty.img: no orphaned delta found: \\d+ free MAPs \\(\\d+ empty\\), \\d+ free FDs and \\d+ free blocks examined");
+    assertThat(dir.resolve("o")).doesNotExist();
+  }
+
+  @Test
+  void recover_intoAnExistingDirectory_isRefusedNamingIt_andForceReplacesIt() throws Exception {
+    Path out = dir.resolve("out");
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("notes.txt"), "an analyst's notes");
+    CliRunner.Run refused = CliRunner.run("recover", image.toString(), "--out", out.toString(), "--quiet");
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.stderr().strip()).startsWith("vmfs: " + out.toAbsolutePath() + ": ").contains("--force").doesNotContain("ds.img");
+    assertThat(out.resolve("notes.txt")).exists();
+
+    CliRunner.Run forced = CliRunner.run("recover", image.toString(), "--out", out.toString(), "--force", "--quiet");
+    assertThat(forced.exitCode()).as(forced.stderr()).isZero();
+    assertThat(out.resolve("notes.txt")).doesNotExist();
+    assertThat(out.resolve("vm-000001-recovered-full-flat.vmdk")).exists();
+  }
+
+  @Test
+  void recover_whoseOutputCannotBeWritten_namesTheOutputNotTheImage_andLeavesNothing() throws Exception {
+    Path blocker = dir.resolve("blocker");
+    Files.writeString(blocker, "a file where a directory should be");
+    Path out = blocker.resolve("out");
+    CliRunner.Run run = CliRunner.run("recover", image.toString(), "--out", out.toString(), "--quiet");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr().strip()).doesNotContain("\n").startsWith("vmfs: " + out.toAbsolutePath() + ": ").doesNotContain("ds.img");
   }
 }

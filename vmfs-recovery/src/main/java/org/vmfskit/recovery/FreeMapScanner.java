@@ -74,13 +74,20 @@ final class FreeMapScanner {
   private final VolumeView view;
   private final Volume volume;
   private final ScanOptions options;
+  private final RecoveryWriter.Progress progress;
   private final List<Finding> rejected = Collections.synchronizedList(new ArrayList<>());
   private final List<Finding> findings = Collections.synchronizedList(new ArrayList<>());
 
   FreeMapScanner(VolumeView view, ScanOptions options) {
+    this(view, options, RecoveryWriter.Progress.NONE);
+  }
+
+  /** A scanner reporting the carving, the one long phase on a big volume, to {@code progress} (in bytes of free blocks covered). */
+  FreeMapScanner(VolumeView view, ScanOptions options, RecoveryWriter.Progress progress) {
     this.view = view;
     this.volume = view.volume();
     this.options = options;
+    this.progress = progress;
   }
 
   Result scan() throws IOException {
@@ -258,8 +265,12 @@ final class FreeMapScanner {
           }
         }));
       }
-      for (Future<LongList> result : results) {
-        hits.addAll(result.get());
+      long done = 0;
+      long blockSize = view.blockSize();
+      for (int i = 0; i < results.size(); i++) {
+        hits.addAll(results.get(i).get());
+        done += chunks.get(i).length;
+        progress.update("carving free blocks", done * blockSize, count[0] * blockSize);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -9,22 +9,27 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import org.vmfskit.fs.device.BlockDevice;
 
 /**
- * What {@code recover} did: the scan, the files written with their SHA-256, and the input
- * image's SHA-256 before and after (equal, or the run failed).
+ * What {@code recover} did: the scan, the files written with their SHA-256, the input image's
+ * SHA-256 (read once, while the scan ran) and the proof it was not changed.
  *
  * @param image the input image
- * @param imageSha256Before SHA-256 of the whole image before anything was read for recovery
- * @param imageSha256After SHA-256 of the whole image after the output was written
- * @param imageUnchanged whether the two hashes are equal
+ * @param imageSha256 SHA-256 of the whole image, computed while scanning and writing
+ * @param imageSha256After SHA-256 of the whole image computed again after writing ({@code --verify-after}), or null
+ * @param evidenceBefore the image file's size, mtime and ctime before the run, or null without a host file
+ * @param evidenceAfter the same after the run
+ * @param imageUnchanged whether the stats (and, when computed, the two hashes) are equal
+ * @param unchangedProof how {@code imageUnchanged} was established
  * @param scan the scan
  * @param recovered one entry per candidate written
  */
-public record RecoveryReport(String image, String imageSha256Before, String imageSha256After, boolean imageUnchanged, ScanReport scan,
-    List<Recovered> recovered) {
+public record RecoveryReport(String image, String imageSha256, String imageSha256After, EvidenceStat evidenceBefore,
+    EvidenceStat evidenceAfter, boolean imageUnchanged, String unchangedProof, ScanReport scan, List<Recovered> recovered) {
 
   /**
    * One rebuilt delta.
@@ -32,10 +37,10 @@ public record RecoveryReport(String image, String imageSha256Before, String imag
    * @param candidateId the candidate
    * @param directory output directory
    * @param parentDescriptor the copied parent descriptor (file name in {@code directory})
-   * @param deltaDescriptor the recovered delta's descriptor
-   * @param deltaExtent the recovered COWD extent
-   * @param flattened the flattened full-disk VMDK (descriptor or monolithicSparse file)
-   * @param flattenedFormat {@code flat} or {@code monolithicSparse}
+   * @param deltaDescriptor the recovered delta's descriptor, or null when the chain was not written
+   * @param deltaExtent the recovered COWD extent, or null
+   * @param flattened the flattened full-disk VMDK (descriptor or monolithicSparse file), or null when not written
+   * @param flattenedFormat {@code flat} or {@code monolithicSparse}, or null
    * @param notes what the output leaves out and why
    * @param outputs every file written, with size and SHA-256
    */
@@ -76,13 +81,24 @@ public record RecoveryReport(String image, String imageSha256Before, String imag
     StringBuilder out = new StringBuilder();
     out.append("vmfskit recovery report\n");
     out.append("image: ").append(image).append('\n');
-    out.append("image SHA-256 before: ").append(imageSha256Before).append('\n');
-    out.append("image SHA-256 after:  ").append(imageSha256After).append(imageUnchanged ? " (unchanged)" : " (CHANGED!)").append('\n');
+    out.append("image SHA-256: ").append(imageSha256).append(imageUnchanged ? " (unchanged)" : " (CHANGED!)").append('\n');
+    if (imageSha256After != null) {
+      out.append("image SHA-256 after: ").append(imageSha256After).append('\n');
+    }
+    if (evidenceBefore != null) {
+      out.append("image file before: %d bytes, mtime %s, ctime %s%n".formatted(evidenceBefore.size(), evidenceBefore.mtime(), evidenceBefore.ctime()));
+      out.append("image file after:  %d bytes, mtime %s, ctime %s%n".formatted(evidenceAfter.size(), evidenceAfter.mtime(), evidenceAfter.ctime()));
+    }
+    out.append("unchanged because: ").append(unchangedProof).append('\n');
     out.append(describe(scan));
     for (Recovered r : recovered) {
       out.append("\nrecovered ").append(r.candidateId()).append(" into ").append(r.directory()).append('\n');
-      out.append("  delta: ").append(r.deltaDescriptor()).append(" + ").append(r.deltaExtent()).append(" (parent ").append(r.parentDescriptor()).append(")\n");
-      out.append("  flattened (").append(r.flattenedFormat()).append("): ").append(r.flattened()).append('\n');
+      if (r.deltaDescriptor() != null) {
+        out.append("  delta: ").append(r.deltaDescriptor()).append(" + ").append(r.deltaExtent()).append(" (parent ").append(r.parentDescriptor()).append(")\n");
+      }
+      if (r.flattened() != null) {
+        out.append("  flattened (").append(r.flattenedFormat()).append("): ").append(r.flattened()).append('\n');
+      }
       r.notes().forEach(n -> out.append("  note: ").append(n).append('\n'));
       for (OutputFile f : r.outputs()) {
         out.append("  ").append(f.sha256()).append("  ").append(f.name()).append(" (").append(f.bytes()).append(" bytes)\n");
@@ -167,5 +183,14 @@ public record RecoveryReport(String image, String imageSha256Before, String imag
       }
     }
     return hasher.hash().toString();
+  }
+
+  /** A fresh SHA-256 digest for the hashes computed while streaming (image, outputs). */
+  static MessageDigest newDigest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

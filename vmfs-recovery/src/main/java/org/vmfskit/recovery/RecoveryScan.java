@@ -31,8 +31,10 @@ public final class RecoveryScan {
   private final Map<String, Found> found;
   private final Vmfs vmfs;
   private final CountingBlockDevice counting;
+  private final BlockDevice image;
 
-  private RecoveryScan(ScanReport report, Map<String, Found> found, Vmfs vmfs, CountingBlockDevice counting) {
+  private RecoveryScan(ScanReport report, Map<String, Found> found, Vmfs vmfs, CountingBlockDevice counting, BlockDevice image) {
+    this.image = image;
     this.report = report;
     this.found = found;
     this.vmfs = vmfs;
@@ -56,18 +58,34 @@ public final class RecoveryScan {
     return counting;
   }
 
+  /** Returns the scanned device itself (not the counting view), for the image's hash. */
+  BlockDevice image() {
+    return image;
+  }
+
+  /** Scans the volume on {@code device}, named in the report by the device's name. */
+  public static RecoveryScan scan(BlockDevice device, ScanOptions options) throws IOException {
+    return scan(device, device.name(), options);
+  }
+
   /**
    * Scans the volume on {@code device} (never written: every access goes through a read-only
    * counting decorator) and returns the candidates.
    */
   public static RecoveryScan scan(BlockDevice device, String imageName, ScanOptions options) throws IOException {
+    return scan(device, imageName, options, RecoveryWriter.Progress.NONE);
+  }
+
+  /** Scans as {@link #scan(BlockDevice, String, ScanOptions)} does, reporting the long phases to {@code progress}. */
+  public static RecoveryScan scan(BlockDevice device, String imageName, ScanOptions options, RecoveryWriter.Progress progress)
+      throws IOException {
     long started = System.nanoTime();
     long needed = imageBytesNeeded(device);
     CountingBlockDevice counting = new CountingBlockDevice(device, needed);
     Vmfs vmfs = Vmfs.open(counting);
     Volume volume = vmfs.volume();
     VolumeView view = new VolumeView(volume, counting.physicalSize());
-    FreeMapScanner.Result scanned = new FreeMapScanner(view, options).scan();
+    FreeMapScanner.Result scanned = new FreeMapScanner(view, options, progress).scan();
     List<Finding> rejected = new ArrayList<>(scanned.rejected());
     List<Finding> findings = new ArrayList<>();
     if (counting.physicalSize() < needed) {
@@ -92,7 +110,7 @@ public final class RecoveryScan {
     ScanReport report = new ScanReport(imageName, device.size(), volumeBytes, view.blockSize(), bytesRead,
         100.0 * bytesRead / volumeBytes, (System.nanoTime() - started) / 1_000_000, scanned.freeMapsExamined(),
         scanned.freeMapsEmpty(), scanned.freeFdsExamined(), scanned.freeBlocksCarved(), candidates, rejected, findings);
-    return new RecoveryScan(report, byId, vmfs, counting);
+    return new RecoveryScan(report, byId, vmfs, counting, device);
   }
 
   /** Returns the image length the LVM header asks for, or the device size when the header is unreadable. */

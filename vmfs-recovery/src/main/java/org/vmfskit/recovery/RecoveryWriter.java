@@ -2,20 +2,19 @@ package org.vmfskit.recovery;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Stream;
-import org.vmfskit.fs.device.BlockDevice;
 import org.vmfskit.fs.file.Vmfs;
-import org.vmfskit.fs.file.VmfsFile;
 import org.vmfskit.fs.format.CorruptStructureException;
 import org.vmfskit.fs.vmdk.Descriptor;
 import org.vmfskit.fs.vmdk.DiskFile;
@@ -24,55 +23,123 @@ import org.vmfskit.fs.vmdk.VirtualDisk;
 import org.vmfskit.fs.vmdk.VmfsDiskStore;
 
 /**
- * Writes what a scan found into a host directory, never into the image: a copy of the parent
- * chain, the rebuilt delta (overwritten and missing grains dropped from its tables so they read
- * from the parent), its descriptor, a flattened full-disk VMDK of the state before the revert, and
- * {@code report.json} / {@code report.txt} with SHA-256 of the image before and after and of every
- * output file.
+ * Writes what a scan found into a host directory, never into the image. Per candidate, by default
+ * the flattened full disk of the state before the revert, read straight from the image (the live
+ * parent on the volume under the rebuilt delta) and hashed as it is written; with
+ * {@link RecoverOptions.Output#CHAIN} the rebuilt delta (overwritten and missing grains dropped
+ * from its tables so they read from the parent), a new descriptor for it and a copy of its parent
+ * chain. Then {@code report.json} / {@code report.txt}. Everything goes into
+ * {@code .NAME.partial} next to the output directory, renamed into place only when complete.
  */
 public final class RecoveryWriter {
 
   /** Format of the flattened disk. */
   public enum FlatFormat {
-    /** {@code createType="monolithicFlat"}-style base: descriptor plus a sparse raw {@code -flat.vmdk}. */
+    /** {@code createType="vmfs"} base: descriptor plus a sparse raw {@code -flat.vmdk}. */
     FLAT,
     /** One monolithicSparse (KDMV) file. */
     MONOLITHIC_SPARSE
   }
 
-  /** Receives progress of the long phases. */
+  /** Receives progress of the long phases; may be called from more than one thread, one phase each. */
   public interface Progress {
     /** Nothing is shown. */
     Progress NONE = (phase, done, total) -> {};
 
-    /** Reports that {@code done} of {@code total} units of {@code phase} are finished. */
+    /** Reports that {@code done} of {@code total} bytes of {@code phase} are finished. */
     void update(String phase, long done, long total);
   }
 
   private static final int MAX_CHAIN = 255;
+  private static final int WINDOW = 8 << 20;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private RecoveryWriter() {}
 
   /**
-   * Scans {@code image}, recovers candidate {@code candidateId} (or every matched vmfsSparse
-   * candidate when null) into {@code outDir} and returns the report, also written there.
+   * Recovers the chosen candidates of {@code scan} as {@code options} says, with {@code hash}
+   * (already running) the image's SHA-256 and {@code before} the evidence's stat taken before the
+   * scan (or null).
    */
-  public static RecoveryReport recover(BlockDevice image, String imageName, Path outDir, String candidateId, FlatFormat format,
-      ScanOptions options, Progress progress) throws IOException {
-    String before = RecoveryReport.sha256(image);
-    RecoveryScan scan = RecoveryScan.scan(image, imageName, options);
+  static RecoveryResult write(RecoveryScan scan, ImageHash hash, EvidenceStat before, RecoverOptions options) throws IOException {
+    List<RecoveryScan.Found> chosen = choose(scan, options.candidates());
+    Path target = options.out().toAbsolutePath().normalize();
+    if (target.getParent() == null) {
+      throw new RecoveryOutputException(target, "cannot write recovery output into the root directory", null);
+    }
+    checkTarget(target, options.force());
+    Path partial = target.resolveSibling("." + target.getFileName() + ".partial");
+    try {
+      if (Files.exists(partial)) {
+        // Left by an interrupted run: never part of a complete output.
+        deleteTree(partial);
+      }
+      Files.createDirectories(target.getParent());
+      Files.createDirectory(partial);
+    } catch (IOException e) {
+      throw RecoveryOutputException.of(target, e);
+    }
+    try {
+      List<RecoveryReport.Recovered> recovered = new ArrayList<>();
+      for (RecoveryScan.Found f : chosen) {
+        String sub = chosen.size() == 1 ? null : f.candidate().id();
+        Path dir = sub == null ? partial : partial.resolve(sub);
+        try {
+          Files.createDirectories(dir);
+        } catch (IOException e) {
+          throw RecoveryOutputException.of(dir, e);
+        }
+        recovered.add(new CandidateWriter(scan, f, partial, dir, sub == null ? target : target.resolve(sub), options).write());
+      }
+      String sha256 = hash.await();
+      EvidenceStat after = options.evidence() == null ? null : EvidenceStat.of(options.evidence());
+      String sha256After = null;
+      if (options.verifyAfter()) {
+        try (ImageHash again = ImageHash.start(scan.image(), options.hostFile(), "verifying image", options.progress())) {
+          sha256After = again.await();
+        }
+      }
+      boolean unchanged = Objects.equals(before, after) && (sha256After == null || sha256After.equals(sha256));
+      String proof = "opened read-only; " + (before == null ? "no host file to stat" : "size, mtime and ctime "
+          + (Objects.equals(before, after) ? "equal" : "DIFFERENT") + " before and after")
+          + (sha256After == null ? "; SHA-256 computed once, while scanning (--verify-after hashes again)"
+              : "; SHA-256 computed again after writing: " + (sha256After.equals(sha256) ? "equal" : "DIFFERENT"));
+      RecoveryReport report = new RecoveryReport(scan.report().image(), sha256, sha256After, before, after, unchanged, proof,
+          scan.report(), List.copyOf(recovered));
+      try {
+        Files.writeString(partial.resolve("report.json"), report.toJson());
+        Files.writeString(partial.resolve("report.txt"), report.toText());
+      } catch (IOException e) {
+        throw RecoveryOutputException.of(partial.resolve("report.json"), e);
+      }
+      try {
+        moveIntoPlace(partial, target);
+      } catch (IOException e) {
+        throw RecoveryOutputException.of(target, e);
+      }
+      return new RecoveryResult(target, report);
+    } catch (IOException | RuntimeException | Error e) {
+      // Nothing half-written stays behind to block a retry.
+      deleteQuietly(partial);
+      throw e;
+    }
+  }
+
+  private static List<RecoveryScan.Found> choose(RecoveryScan scan, Set<String> ids) throws IOException {
     List<RecoveryScan.Found> chosen = new ArrayList<>();
     for (RecoveryScan.Found f : scan.found().values()) {
-      if (candidateId == null ? f.reassembly() != null && f.candidate().match() != null : f.candidate().id().equals(candidateId)) {
+      if (ids.isEmpty() ? f.reassembly() != null && f.candidate().match() != null : ids.contains(f.candidate().id())) {
         chosen.add(f);
       }
     }
-    if (candidateId != null && chosen.isEmpty()) {
-      throw new IOException("no candidate " + candidateId + " (the scan found " + scan.found().keySet() + ")");
+    for (String id : ids) {
+      if (!scan.found().containsKey(id)) {
+        throw new IOException("no candidate " + id + " (the scan found " + scan.found().keySet() + ")");
+      }
     }
-    Files.createDirectories(outDir);
-    List<RecoveryReport.Recovered> recovered = new ArrayList<>();
+    if (chosen.isEmpty()) {
+      throw NothingToRecoverException.of(scan.report());
+    }
     for (RecoveryScan.Found f : chosen) {
       if (f.reassembly() == null) {
         throw new IOException("candidate " + f.candidate().id() + " is " + f.candidate().format() + ": it cannot be rebuilt");
@@ -80,159 +147,212 @@ public final class RecoveryWriter {
       if (f.candidate().match() == null) {
         throw new IOException("candidate " + f.candidate().id() + ": no live disk of its capacity, so there is no parent to chain to");
       }
-      Path dir = chosen.size() == 1 ? outDir : outDir.resolve(f.candidate().id());
-      Files.createDirectories(dir);
-      recovered.add(writeOne(scan, f, outDir, dir, format, progress));
     }
-    String after = RecoveryReport.sha256(image);
-    RecoveryReport report = new RecoveryReport(imageName, before, after, before.equals(after), scan.report(), List.copyOf(recovered));
-    Files.writeString(outDir.resolve("report.json"), report.toJson());
-    Files.writeString(outDir.resolve("report.txt"), report.toText());
-    return report;
+    return chosen;
   }
 
-  private static RecoveryReport.Recovered writeOne(RecoveryScan scan, RecoveryScan.Found f, Path root, Path dir, FlatFormat format,
-      Progress progress) throws IOException {
-    ScanReport.Match match = f.candidate().match();
-    Descriptor parent = copyChain(scan.vmfs(), match.parentDescriptor(), dir, progress);
-    String parentName = match.parentDescriptor().substring(match.parentDescriptor().lastIndexOf('/') + 1);
-    String stem = ParentMatcher.stem(match.deltaName());
-    String deltaExtent = stem + "-recovered-delta.vmdk";
-    String deltaDescriptor = stem + "-recovered.vmdk";
-    writeDelta(scan, f, dir.resolve(deltaExtent), progress);
-    long cid = RANDOM.nextLong(1, 0xFFFFFFFFL);
-    Descriptor descriptor = Descriptor.of("vmfsSparse", cid, parent.cid(), List.of(new Descriptor.ExtentLine(Descriptor.Access.RW,
-        f.candidate().capacitySectors(), Descriptor.ExtentType.VMFSSPARSE, deltaExtent, -1))).with("parentFileNameHint", parentName, true);
-    Files.write(dir.resolve(deltaDescriptor), descriptor.toBytes());
-    String flattened = stem + "-recovered-full.vmdk";
-    progress.update("flattening", 0, 1);
-    HostDiskStore store = HostDiskStore.of(dir);
-    try (VirtualDisk chain = VirtualDisk.open(store, deltaDescriptor, false)) {
-      switch (format) {
-        case FLAT -> chain.exportFlat(store, flattened).close();
-        case MONOLITHIC_SPARSE -> {
-          try (DiskFile out = store.create(flattened)) {
-            chain.exportMonolithicSparse(out);
-          }
+  /** Refuses an output in the way: a file, or a non-empty directory without {@code force}. */
+  private static void checkTarget(Path target, boolean force) throws IOException {
+    if (!Files.exists(target)) {
+      return;
+    }
+    if (!Files.isDirectory(target)) {
+      throw new RecoveryOutputException(target, "exists and is not a directory", null);
+    }
+    if (!force) {
+      try (var entries = Files.list(target)) {
+        if (entries.findAny().isPresent()) {
+          throw new RecoveryOutputException(target, "already exists and is not empty (--force replaces it)", null);
         }
-      }
-    }
-    progress.update("flattening", 1, 1);
-    List<String> notes = new ArrayList<>();
-    notes.add("the delta's descriptor was lost with it: " + deltaDescriptor + " is new, with parentCID set to the CID of the copied parent "
-        + parentName + " (matched with " + match.confidence() + " confidence)");
-    if (f.candidate().grainsOverwritten() + f.candidate().grainsMissing() > 0 || !f.candidate().missingRanges().isEmpty()) {
-      notes.add("overwritten and missing grains are left out of the rebuilt delta's grain tables, so those sectors read the parent's"
-          + " content: see overwrittenRanges and missingRanges");
-    }
-    if (f.candidate().grainsSuspect() > 0) {
-      notes.add("suspect grains (blocks handed to another file that has not written them) are kept: see suspectRanges");
-    }
-    List<RecoveryReport.OutputFile> outputs = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path p : files.sorted().toList()) {
-        if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith("report.")) {
-          outputs.add(new RecoveryReport.OutputFile(root.relativize(p).toString(), Files.size(p), RecoveryReport.sha256(p)));
-        }
-      }
-    }
-    return new RecoveryReport.Recovered(f.candidate().id(), dir.toString(), parentName, deltaDescriptor, deltaExtent, flattened,
-        format == FlatFormat.FLAT ? "flat" : "monolithicSparse", List.copyOf(notes), List.copyOf(outputs));
-  }
-
-  /** Copies the descriptor at {@code path} and its parents, with their extents, into {@code dir}; returns the top descriptor. */
-  private static Descriptor copyChain(Vmfs vmfs, String path, Path dir, Progress progress) throws IOException {
-    VmfsDiskStore store = VmfsDiskStore.of(vmfs);
-    Set<String> visited = new HashSet<>();
-    Descriptor top = null;
-    String current = path;
-    while (current != null) {
-      if (!visited.add(current) || visited.size() > MAX_CHAIN) {
-        throw new CorruptStructureException("Descriptor in " + current, 0, "parentFileNameHint", "parent chain loops or is too deep",
-            "a chain ending in a base disk", visited.size() + " disks");
-      }
-      byte[] raw = vmfs.openFile(current).readAll(Descriptor.MAX_SIZE);
-      Descriptor d = Descriptor.parse(raw, 0);
-      top = top == null ? d : top;
-      Files.write(dir.resolve(fileName(current)), raw);
-      for (Descriptor.ExtentLine extent : d.extents()) {
-        if (extent.fileName().contains("/")) {
-          throw new IOException(current + ": extent " + extent.fileName() + " lies in another directory; copy it by hand");
-        }
-        copyFile(vmfs.openFile(store.resolve(current, extent.fileName()).startsWith("/") ? store.resolve(current, extent.fileName())
-            : "/" + store.resolve(current, extent.fileName())), dir.resolve(extent.fileName()), progress);
-      }
-      current = d.parentFileNameHint().map(h -> store.resolve(path, h)).orElse(null);
-      if (current != null && !current.startsWith("/")) {
-        current = "/" + current;
-      }
-    }
-    return top;
-  }
-
-  private static void copyFile(VmfsFile file, Path target, Progress progress) throws IOException {
-    long size = file.size();
-    try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
-      long step = 256L << 20;
-      for (long at = 0; at < size; at += step) {
-        file.copyTo(at, Math.min(step, size - at), out, at);
-        progress.update("copying " + target.getFileName(), Math.min(size, at + step), size);
-      }
-      if (out.size() < size) {
-        out.write(ByteBuffer.allocate(1), size - 1);
       }
     }
   }
 
-  /** Writes the reassembled delta: usable blocks copied, lost grains and tables dropped from the GD and GTs. */
-  private static void writeDelta(RecoveryScan scan, RecoveryScan.Found f, Path target, Progress progress) throws IOException {
-    DeltaReassembler.Reassembly r = f.reassembly();
-    GrainClassifier.Result g = f.grains();
-    BlockDevice device = scan.device();
-    long blockSize = scan.report().blockSize();
-    var geometry = scan.vmfs().volume().geometry();
-    try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
-      int n = r.file().fileBlocks();
-      for (int b = 0; b < n; b++) {
-        if (g.blockUsable()[b]) {
-          device.copyTo(geometry.blockDeviceOffset(r.file().deviceBlock(b)), blockSize, out, b * blockSize);
-        }
-        if (b % 64 == 0 || b == n - 1) {
-          progress.update("rebuilding delta", b + 1, n);
+  /** Renames the complete output into place; an existing directory there is replaced (moved aside, then removed). */
+  private static void moveIntoPlace(Path partial, Path target) throws IOException {
+    if (!Files.exists(target)) {
+      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+      return;
+    }
+    Path old = target.resolveSibling("." + target.getFileName() + ".replaced");
+    deleteQuietly(old);
+    Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+    deleteQuietly(old);
+  }
+
+  private static void deleteQuietly(Path tree) {
+    try {
+      deleteTree(tree);
+    } catch (IOException e) {
+      // Best effort: the leftover has a hidden name that never blocks a retry (it is removed then).
+    }
+  }
+
+  private static void deleteTree(Path tree) throws IOException {
+    if (!Files.exists(tree)) {
+      return;
+    }
+    Files.walkFileTree(tree, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        Files.delete(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** Writes one candidate's outputs into {@code dir}. */
+  private record CandidateWriter(RecoveryScan scan, RecoveryScan.Found f, Path root, Path dir, Path finalDir, RecoverOptions options) {
+
+    RecoveryReport.Recovered write() throws IOException {
+      ScanReport.Match match = f.candidate().match();
+      String parentPath = match.parentDescriptor().startsWith("/") ? match.parentDescriptor() : "/" + match.parentDescriptor();
+      String parentDir = parentPath.substring(0, parentPath.lastIndexOf('/') + 1);
+      String parentName = parentPath.substring(parentPath.lastIndexOf('/') + 1);
+      Vmfs vmfs = scan.vmfs();
+      Descriptor parent = Descriptor.parse(vmfs.openFile(parentPath).readAll(Descriptor.MAX_SIZE), 0);
+      String stem = ParentMatcher.stem(match.deltaName());
+      String deltaExtent = stem + "-recovered-delta.vmdk";
+      String deltaDescriptor = stem + "-recovered.vmdk";
+      long cid = RANDOM.nextLong(1, 0xFFFFFFFEL);
+      byte[] descriptor = Descriptor.of("vmfsSparse", cid, parent.cid(), List.of(new Descriptor.ExtentLine(Descriptor.Access.RW,
+          f.candidate().capacitySectors(), Descriptor.ExtentType.VMFSSPARSE, deltaExtent, -1)))
+          .with("parentFileNameHint", parentName, true).toBytes();
+      RebuiltDelta delta = new RebuiltDelta(scan, f);
+      List<RecoveryReport.OutputFile> outputs = new ArrayList<>();
+      boolean chain = options.outputs().contains(RecoverOptions.Output.CHAIN);
+      boolean full = options.outputs().contains(RecoverOptions.Output.FULL);
+      if (chain) {
+        copyChain(vmfs, parentPath, outputs);
+        outputs.add(copy(delta, deltaExtent));
+        outputs.add(bytes(descriptor, deltaDescriptor));
+      }
+      String flattened = null;
+      if (full) {
+        flattened = stem + "-recovered-full.vmdk";
+        var store = delta.store(VmfsDiskStore.of(vmfs), parentDir + deltaDescriptor, descriptor, parentDir + deltaExtent);
+        try (VirtualDisk disk = VirtualDisk.open(store, parentDir + deltaDescriptor, false)) {
+          flatten(disk, flattened, outputs);
         }
       }
-      if (out.size() < n * blockSize) {
-        out.write(ByteBuffer.allocate(1), n * blockSize - 1);
+      outputs.sort(java.util.Comparator.comparing(RecoveryReport.OutputFile::name));
+      List<String> notes = new ArrayList<>();
+      if (chain) {
+        notes.add("the delta's descriptor was lost with it: " + deltaDescriptor + " is new, with parentCID set to the CID of the copied parent "
+            + parentName + " (matched with " + match.confidence() + " confidence)");
+      } else {
+        notes.add("flattened from the live parent " + parentPath + " (matched with " + match.confidence()
+            + " confidence) under the rebuilt delta; --chain writes the delta itself with a copy of its parent");
       }
-      int[] gd = r.gd().clone();
-      for (int i = 0; i < gd.length; i++) {
-        if (gd[i] == -1 || !g.gtUsable()[i]) {
-          gd[i] = 0;
-        }
-        if (gd[i] != 0) {
-          int[] gt = r.gts()[i].clone();
-          for (int e = 0; e < gt.length; e++) {
-            byte state = g.states()[i][e];
-            if (gt[e] != 0 && (state == GrainClassifier.OVERWRITTEN || state == GrainClassifier.MISSING)) {
-              gt[e] = 0;
+      if (f.candidate().grainsOverwritten() + f.candidate().grainsMissing() > 0 || !f.candidate().missingRanges().isEmpty()) {
+        notes.add("overwritten and missing grains are left out of the rebuilt delta's grain tables, so those sectors read the parent's"
+            + " content: see overwrittenRanges and missingRanges");
+      }
+      if (f.candidate().grainsSuspect() > 0) {
+        notes.add("suspect grains (blocks handed to another file that has not written them) are kept: see suspectRanges");
+      }
+      return new RecoveryReport.Recovered(f.candidate().id(), finalDir.toString(), parentName, chain ? deltaDescriptor : null,
+          chain ? deltaExtent : null, flattened, full ? (options.format() == FlatFormat.FLAT ? "flat" : "monolithicSparse") : null,
+          List.copyOf(notes), List.copyOf(outputs));
+    }
+
+    private String name(String file) {
+      return root.relativize(dir.resolve(file)).toString();
+    }
+
+    /** Writes the flattened disk, hashing each byte as it goes out. */
+    private void flatten(VirtualDisk disk, String flattened, List<RecoveryReport.OutputFile> outputs) throws IOException {
+      long capacity = disk.capacity();
+      switch (options.format()) {
+        case FLAT -> {
+          String flatName = flattened.substring(0, flattened.length() - ".vmdk".length()) + "-flat.vmdk";
+          try (HashedOutput out = new HashedOutput(dir.resolve(flatName), name(flatName))) {
+            ByteBuffer window = ByteBuffer.allocateDirect(WINDOW);
+            for (long at = 0; at < capacity; at += WINDOW) {
+              window.clear().limit((int) Math.min(WINDOW, capacity - at));
+              disk.read(at, window);
+              out.append(window.flip());
+              options.progress().update("writing " + flatName, at + window.limit(), capacity);
             }
+            outputs.add(out.finish());
           }
-          write(out, Integer.toUnsignedLong(gd[i]) * 512, gt);
+          outputs.add(bytes(flatDescriptor(capacity, flatName), flattened));
+        }
+        case MONOLITHIC_SPARSE -> {
+          // The KDMV writer fills its grain tables after the grains, so this one file is hashed after it is written.
+          options.progress().update("writing " + flattened, 0, 1);
+          try (DiskFile out = HostDiskStore.of(dir).create(flattened)) {
+            disk.exportMonolithicSparse(out);
+          }
+          Path file = dir.resolve(flattened);
+          outputs.add(new RecoveryReport.OutputFile(name(flattened), Files.size(file), RecoveryReport.sha256(file)));
+          options.progress().update("writing " + flattened, 1, 1);
         }
       }
-      write(out, r.header().gdOffset() * 512, gd);
     }
-  }
 
-  private static void write(FileChannel out, long offset, int[] values) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    buffer.asIntBuffer().put(values);
-    while (buffer.hasRemaining()) {
-      out.write(buffer, offset + buffer.position());
+    private static byte[] flatDescriptor(long capacity, String flatName) {
+      long cylinders = Math.min(65535, Math.max(1, capacity / 512 / (255 * 63)));
+      return Descriptor.of("vmfs", RANDOM.nextLong(1, 0xFFFFFFFEL), Descriptor.NO_PARENT_CID,
+              List.of(new Descriptor.ExtentLine(Descriptor.Access.RW, capacity / 512, Descriptor.ExtentType.VMFS, flatName, -1)))
+          .withDdb("ddb.adapterType", "lsilogic").withDdb("ddb.geometry.cylinders", Long.toString(cylinders))
+          .withDdb("ddb.geometry.heads", "255").withDdb("ddb.geometry.sectors", "63").withDdb("ddb.virtualHWVersion", "13")
+          .withDdb("ddb.thinProvisioned", "1").toBytes();
     }
-  }
 
-  private static String fileName(String path) {
-    return path.substring(path.lastIndexOf('/') + 1);
+    private RecoveryReport.OutputFile bytes(byte[] content, String file) throws IOException {
+      try (HashedOutput out = new HashedOutput(dir.resolve(file), name(file))) {
+        out.append(ByteBuffer.wrap(content));
+        return out.finish();
+      }
+    }
+
+    /** Copies a disk file front to back into {@code file}, hashing as it writes. */
+    private RecoveryReport.OutputFile copy(DiskFile source, String file) throws IOException {
+      long size = source.size();
+      try (HashedOutput out = new HashedOutput(dir.resolve(file), name(file))) {
+        ByteBuffer window = ByteBuffer.allocateDirect(WINDOW);
+        for (long at = 0; at < size; at += WINDOW) {
+          window.clear().limit((int) Math.min(WINDOW, size - at));
+          source.readFully(at, window);
+          out.append(window.flip());
+          options.progress().update("writing " + file, at + window.limit(), size);
+        }
+        return out.finish();
+      }
+    }
+
+    /** Copies the descriptor at {@code path} and its parents, with their extents, into {@code dir}. */
+    private void copyChain(Vmfs vmfs, String path, List<RecoveryReport.OutputFile> outputs) throws IOException {
+      VmfsDiskStore store = VmfsDiskStore.of(vmfs);
+      Set<String> visited = new HashSet<>();
+      String current = path;
+      while (current != null) {
+        if (!visited.add(current) || visited.size() > MAX_CHAIN) {
+          throw new CorruptStructureException("Descriptor in " + current, 0, "parentFileNameHint", "parent chain loops or is too deep",
+              "a chain ending in a base disk", visited.size() + " disks");
+        }
+        byte[] raw = vmfs.openFile(current).readAll(Descriptor.MAX_SIZE);
+        Descriptor d = Descriptor.parse(raw, 0);
+        outputs.add(bytes(raw, current.substring(current.lastIndexOf('/') + 1)));
+        for (Descriptor.ExtentLine extent : d.extents()) {
+          if (extent.fileName().contains("/")) {
+            throw new IOException(current + ": extent " + extent.fileName() + " lies in another directory; copy it by hand");
+          }
+          String resolved = store.resolve(current, extent.fileName());
+          try (DiskFile source = store.open(resolved, false)) {
+            outputs.add(copy(source, extent.fileName()));
+          }
+        }
+        current = d.parentFileNameHint().map(h -> store.resolve(path, h)).map(p -> p.startsWith("/") ? p : "/" + p).orElse(null);
+      }
+    }
   }
 }

@@ -101,7 +101,8 @@ class RecoveryEndToEndTest {
 
   private RecoveryReport recover(Path image, RecoveryWriter.FlatFormat format) throws IOException {
     try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(image)) {
-      return RecoveryWriter.recover(device, image.toString(), dir.resolve("out"), null, format, ScanOptions.defaults(), RecoveryWriter.Progress.NONE);
+      return Recovery.scanAndRecover(device, ScanOptions.defaults(), RecoverOptions.builder(dir.resolve("out")).evidence(image).format(format)
+          .outputs(RecoverOptions.Output.CHAIN, RecoverOptions.Output.FULL).build()).report();
     }
   }
 

@@ -13,7 +13,7 @@ import java.util.Optional;
  * volume (the image's kernel copy, holes from the file's block map). {@link DiskExport} copies a flat
  * base of such a file without passing its bytes through the JVM and without filling its holes.
  */
-interface KernelCopySource {
+public interface KernelCopySource {
 
   /** A range {@code [start, end)} of file bytes that may hold data; bytes outside every range read as zeros. */
   record DataRange(long start, long end) {

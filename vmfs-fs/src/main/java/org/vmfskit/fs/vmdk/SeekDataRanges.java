@@ -23,9 +23,10 @@ import java.util.Optional;
  * <p>It opens its own read-only descriptor of the path, so the path must still name the file the
  * caller has open (stores do not replace their files under an open disk). Anywhere the answer is
  * unsure (not Linux, native access refused, a call failing) it answers "unknown" and the caller copies
- * another way: a wrong answer here would drop data from an export.
+ * another way: a wrong answer here would drop data from an export. Public for the recovery's image
+ * hash, which hashes a sparse image's holes as zeros without reading them.
  */
-final class SeekDataRanges {
+public final class SeekDataRanges {
 
   private static final int O_RDONLY = 0;
   /** Linux's generic value (x86, arm, arm64, riscv, ppc, s390 share it). */
@@ -79,7 +80,7 @@ final class SeekDataRanges {
    * blocks, so they may include some zeros. Returns empty when the file is not on the default file
    * system or a call fails.
    */
-  static Optional<List<KernelCopySource.DataRange>> of(Path file, long from, long to) {
+  public static Optional<List<KernelCopySource.DataRange>> of(Path file, long from, long to) {
     if (CALLS.isEmpty() || file.getFileSystem() != FileSystems.getDefault()) {
       return Optional.empty();
     }
