@@ -300,7 +300,7 @@ public final class EwfImage implements BlockDevice {
 
     /** Reads segment {@code number}; returns whether it ends the set ("done"). */
     private boolean readSegment(int number) throws IOException {
-      Path path = segmentPath(first, number);
+      Path path = number == 1 ? first : segmentPath(first, number);
       FileChannel channel;
       try {
         channel = FileChannel.open(path, StandardOpenOption.READ);
