@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
-import org.vmfskit.fs.device.FileChannelBlockDevice;
+import org.vmfskit.fs.device.BlockDevice;
 import org.vmfskit.recovery.RecoveryReport;
 import org.vmfskit.recovery.RecoveryScan;
 import org.vmfskit.recovery.RecoveryWriter;
@@ -40,7 +40,7 @@ final class RecoveryCommands {
 
     public int execute(CommandLine line, CliContext context) throws IOException {
       Path image = VolumeCommands.image(line);
-      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(Images.uncompressed(image))) {
+      try (BlockDevice device = Images.openDevice(image).device()) {
         ScanReport report = RecoveryScan.scan(device, Images.describe(image), scanOptions(line)).report();
         context.out().print(line.hasOption("json") ? RecoveryReport.toJson(report) + "\n" : RecoveryReport.describe(report));
       }
@@ -85,7 +85,7 @@ final class RecoveryCommands {
       }
       RecoveryReport report;
       String compressedBefore = CompressedImages.isCompressed(image) ? CompressedImages.sha256(image) : null;
-      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(Images.uncompressed(image));
+      try (BlockDevice device = Images.openDevice(image).device();
           ProgressBars bars = new ProgressBars(context)) {
         report = RecoveryWriter.recover(device, Images.describe(image), out, line.getOptionValue("candidate"), format, scanOptions(line), bars);
       }

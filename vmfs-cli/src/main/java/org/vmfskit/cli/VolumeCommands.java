@@ -126,8 +126,8 @@ final class VolumeCommands {
     public Options options() { return new Options().addOption(json()); }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
-      try (Vmfs vmfs = Images.openReadOnly(image(line))) {
-        VolumeInfo info = vmfs.volume().info();
+      try (Images.Opened opened = Images.open(image(line))) {
+        VolumeInfo info = opened.vmfs().volume().info();
         if (line.hasOption("json")) {
           context.out().println(Json.write(info));
           return VmfsCli.OK;
@@ -145,6 +145,9 @@ final class VolumeCommands {
           out.printf("%-16s %d of %d free%n", usage.file() + ":", usage.free(), usage.total());
         }
         out.printf("Journal:         %s%n", info.journal());
+        if (!opened.layout().isPlain()) {
+          opened.layout().describe().forEach(out::println);
+        }
         return VmfsCli.OK;
       }
     }
