@@ -22,7 +22,6 @@ import org.vmfskit.fs.format.CorruptStructureException;
 import org.vmfskit.fs.format.LittleEndian;
 import org.vmfskit.fs.format.ResourceLimitException;
 import org.vmfskit.fs.format.TruncatedImageException;
-import org.vmfskit.fs.format.UnsupportedFormatException;
 
 /**
  * An EWF (EnCase {@code .E01}) segment set read as the media it holds: a read-only block device
@@ -369,8 +368,10 @@ public final class EwfImage implements BlockDevice {
           throw new ResourceLimitException("EWF volume section in " + segment, section.dataOffset(), "chunkCount", MAX_CHUNKS, decoded.chunkCount());
         }
         volume = decoded;
-        locations = new long[(int) decoded.chunkCount()];
-        storedSizes = new int[(int) decoded.chunkCount()];
+        // The index grows with the table entries actually read, so a hostile chunk count costs no memory.
+        int initial = (int) Math.min(decoded.chunkCount(), 1 << 16);
+        locations = new long[initial];
+        storedSizes = new int[initial];
       } else if (!decoded.equals(volume)) {
         throw Corrupt.defect("EWF data section in " + segment, section.dataOffset(), "geometry",
             "differs from the first segment's volume section", volume, decoded);
@@ -410,6 +411,11 @@ public final class EwfImage implements BlockDevice {
           throw Corrupt.defect(structure, section.dataOffset() + EwfTable.HEADER_SIZE + 4L * i, "entry " + i,
               "chunk offsets out of order or too far apart", "a stored size of 1.." + (2L * volume.chunkBytes() + 64), stored);
         }
+        if (chunks == locations.length) {
+          int grown = (int) Math.min(volume.chunkCount(), 2L * locations.length);
+          locations = Arrays.copyOf(locations, grown);
+          storedSizes = Arrays.copyOf(storedSizes, grown);
+        }
         locations[chunks] = ((long) segmentIndex << 48) | start | (table.compressed(i) ? Long.MIN_VALUE : 0);
         storedSizes[chunks] = (int) stored;
         chunks++;
@@ -444,10 +450,5 @@ public final class EwfImage implements BlockDevice {
       }
       return buffer.flip();
     }
-  }
-
-  /** Fails with a clear message for an EWF2 ({@code .Ex01}) file, which this reader does not parse. */
-  static UnsupportedFormatException ewf2(Path path) {
-    return new UnsupportedFormatException("EWF2 file header of " + path, 0, "EWF version 2 (.Ex01) images are not supported; convert with ewfexport");
   }
 }
