@@ -201,4 +201,23 @@ public final class DiskImages {
   private static ByteBuffer buffer(int size) {
     return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
   }
+
+  /** XORs the byte at {@code offset} of {@code file} with 0x5A, to damage a structure in place. */
+  public static void flip(Path file, long offset) throws IOException {
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      ByteBuffer one = ByteBuffer.allocate(1);
+      channel.read(one, offset);
+      one.put(0, (byte) (one.get(0) ^ 0x5A)).rewind();
+      channel.write(one, offset);
+    }
+  }
+
+  /** Reads every byte of {@code device} in 1 MiB steps, so that any damage in it is met. */
+  public static void readThrough(org.vmfskit.fs.device.BlockDevice device) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+    for (long at = 0; at < device.size(); at += buffer.capacity()) {
+      device.readFully(at, buffer.clear().limit((int) Math.min(buffer.capacity(), device.size() - at)));
+    }
+  }
 }

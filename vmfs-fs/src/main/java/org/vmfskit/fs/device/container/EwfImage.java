@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.vmfskit.fs.device.BlockDevice;
-import org.vmfskit.fs.device.ReadOnlyDeviceException;
 import org.vmfskit.fs.format.Corrupt;
 import org.vmfskit.fs.format.CorruptStructureException;
 import org.vmfskit.fs.format.LittleEndian;
@@ -33,7 +32,7 @@ import org.vmfskit.fs.format.TruncatedImageException;
  * <p>The acquisition hashes recorded in the "hash" and "digest" sections are exposed by {@link
  * #hashes()}. Reads are {@code synchronized}; the monitor guards the small chunk cache.
  */
-public final class EwfImage implements BlockDevice {
+public final class EwfImage implements ReadOnlyMedia {
 
   /** "EVF\t\r\n\xFF\0", the signature at the start of every EWF-E01 segment file. */
   public static final byte[] SIGNATURE = {'E', 'V', 'F', 0x09, 0x0D, 0x0A, (byte) 0xFF, 0x00};
@@ -213,26 +212,8 @@ public final class EwfImage implements BlockDevice {
   }
 
   @Override
-  public void write(long deviceOffset, ByteBuffer src) throws IOException {
-    throw new ReadOnlyDeviceException(name());
-  }
-
-  @Override
-  public boolean isReadOnly() {
-    return true;
-  }
-
-  @Override
-  public void flush() {}
-
-  @Override
   public String name() {
     return first.toString();
-  }
-
-  @Override
-  public void resize(long newSize) throws IOException {
-    throw new ReadOnlyDeviceException(name());
   }
 
   @Override

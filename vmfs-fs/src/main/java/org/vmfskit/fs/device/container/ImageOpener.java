@@ -74,24 +74,30 @@ public final class ImageOpener {
 
   private static OpenedImage openEwf(Path image, OptionalInt partition) throws IOException {
     EwfImage ewf = EwfImage.open(image);
-    try {
+    return within(ewf, ImageLayout.Container.EWF, () -> {
       List<Path> segments = ewf.segments();
-      String detail = "%d segment file(s) %s, media %d bytes in %d-byte chunks".formatted(segments.size(),
+      return "%d segment file(s) %s, media %d bytes in %d-byte chunks".formatted(segments.size(),
           segments.size() == 1 ? segments.getFirst().getFileName() : segments.getFirst().getFileName() + " .. " + segments.getLast().getFileName(),
           ewf.size(), ewf.volume().chunkBytes());
-      return inside(ewf, ImageLayout.Container.EWF, detail, Optional.of(ewf.hashes()), image, partition);
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(ewf, e);
-      throw e;
-    }
+    }, Optional.of(ewf.hashes()), image, partition);
   }
 
   private static OpenedImage openVmdk(Path image, OptionalInt partition) throws IOException {
     VmdkBlockDevice vmdk = VmdkBlockDevice.open(image);
+    return within(vmdk, ImageLayout.Container.VMDK, () -> "capacity " + vmdk.size() + " bytes, chain " + vmdk.chain(), Optional.empty(), image, partition);
+  }
+
+  private interface Detail {
+    String describe() throws IOException;
+  }
+
+  /** Finds the datastore in an opened container's media, closing the media on failure. */
+  private static OpenedImage within(BlockDevice media, ImageLayout.Container container, Detail detail,
+      Optional<EwfImage.Hashes> hashes, Path image, OptionalInt partition) throws IOException {
     try {
-      return inside(vmdk, ImageLayout.Container.VMDK, "capacity " + vmdk.size() + " bytes, chain " + vmdk.chain(), Optional.empty(), image, partition);
+      return inside(media, container, detail.describe(), hashes, image, partition);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(vmdk, e);
+      closeQuietly(media, e);
       throw e;
     }
   }

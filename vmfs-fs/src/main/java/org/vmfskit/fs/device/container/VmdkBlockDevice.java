@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.vmfskit.fs.device.BlockDevice;
-import org.vmfskit.fs.device.ReadOnlyDeviceException;
 import org.vmfskit.fs.vmdk.HostDiskStore;
 import org.vmfskit.fs.vmdk.VirtualDisk;
 
@@ -14,7 +13,7 @@ import org.vmfskit.fs.vmdk.VirtualDisk;
  * snapshot chains included) as a read-only block device: for a nested ESXi whose datastore
  * lives inside a VMDK.
  */
-public final class VmdkBlockDevice implements BlockDevice {
+public final class VmdkBlockDevice implements ReadOnlyMedia {
 
   private final VirtualDisk disk;
   private final String name;
@@ -51,26 +50,8 @@ public final class VmdkBlockDevice implements BlockDevice {
   }
 
   @Override
-  public void write(long deviceOffset, ByteBuffer src) throws IOException {
-    throw new ReadOnlyDeviceException(name);
-  }
-
-  @Override
-  public boolean isReadOnly() {
-    return true;
-  }
-
-  @Override
-  public void flush() {}
-
-  @Override
   public String name() {
     return name;
-  }
-
-  @Override
-  public void resize(long newSize) throws IOException {
-    throw new ReadOnlyDeviceException(name);
   }
 
   @Override

@@ -113,9 +113,9 @@ class EwfImageTest {
     Path copy = copySet("damaged");
     Path second = copy.resolveSibling("ds.E02");
     EwfSection sectors = section(second, "sectors");
-    flip(second, sectors.dataOffset() + 100);
+    DiskImages.flip(second, sectors.dataOffset() + 100);
     try (EwfImage ewf = EwfImage.open(copy)) {
-      assertThatThrownBy(() -> readAll(ewf))
+      assertThatThrownBy(() -> DiskImages.readThrough(ewf))
           .isInstanceOf(CorruptStructureException.class)
           .hasMessageMatching("EWF chunk \\d+ in .*ds\\.E02 at 0x%x: (Adler-32 mismatch|damaged zlib data).*".formatted(sectors.dataOffset()))
           .hasMessageNotContaining("\n");
@@ -126,7 +126,7 @@ class EwfImageTest {
   void damagedTable_fallsBackToTable2() throws IOException {
     Path copy = copySet("table2");
     Path second = copy.resolveSibling("ds.E02");
-    flip(second, section(second, "table").dataOffset() + EwfTable.HEADER_SIZE + 4);
+    DiskImages.flip(second, section(second, "table").dataOffset() + EwfTable.HEADER_SIZE + 4);
     try (EwfImage ewf = EwfImage.open(copy); BlockDevice plain = FileChannelBlockDevice.openReadOnly(raw)) {
       assertThat(Images.raw(ewf, 0, 4 << 20)).isEqualTo(Images.raw(plain, 0, 4 << 20));
     }
@@ -135,7 +135,7 @@ class EwfImageTest {
   @Test
   void damagedSectionDescriptor_failsWithItsOffset() throws IOException {
     Path copy = copySet("descriptor");
-    flip(copy, EwfImage.FILE_HEADER_SIZE + 3);
+    DiskImages.flip(copy, EwfImage.FILE_HEADER_SIZE + 3);
     assertThatThrownBy(() -> EwfImage.open(copy))
         .isInstanceOf(CorruptStructureException.class)
         .hasMessageStartingWith("EWF section descriptor in " + copy + " at 0xd: Adler-32 mismatch");
@@ -206,22 +206,6 @@ class EwfImageTest {
         }
         offset = section.nextOffset();
       }
-    }
-  }
-
-  private static void readAll(BlockDevice device) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-    for (long at = 0; at < device.size(); at += buffer.capacity()) {
-      device.readFully(at, buffer.clear().limit((int) Math.min(buffer.capacity(), device.size() - at)));
-    }
-  }
-
-  private static void flip(Path file, long offset) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer one = ByteBuffer.allocate(1);
-      channel.read(one, offset);
-      one.put(0, (byte) (one.get(0) ^ 0x5A)).rewind();
-      channel.write(one, offset);
     }
   }
 }

@@ -151,7 +151,7 @@ class PartitionedDiskTest {
   void gpt_withDamagedPrimaryHeader_usesTheBackup() throws IOException {
     Path disk = dir.resolve("backup.img");
     DiskImages.gpt(disk, List.of(DiskImages.vmfs(1, PartitionedDiskTest::hello)));
-    flip(disk, 0x200 + 0x28);
+    DiskImages.flip(disk, 0x200 + 0x28);
     OpenedImage opened = ImageOpener.open(disk, OptionalInt.empty());
     assertThat(opened.layout().table().orElseThrow().note()).contains("primary GPT damaged", "GptHeader at 0x200: header checksum mismatch");
     assertThat(readHello(opened)).isEqualTo(HELLO);
@@ -161,8 +161,8 @@ class PartitionedDiskTest {
   void gpt_withBothHeadersDamaged_failsNamingThePrimaryHeaderOffset() throws IOException {
     Path disk = dir.resolve("broken.img");
     DiskImages.gpt(disk, List.of(DiskImages.vmfs(1, null)));
-    flip(disk, 0x200 + 0x28);
-    flip(disk, java.nio.file.Files.size(disk) - 512 + 0x28);
+    DiskImages.flip(disk, 0x200 + 0x28);
+    DiskImages.flip(disk, java.nio.file.Files.size(disk) - 512 + 0x28);
     assertThatThrownBy(() -> ImageOpener.open(disk, OptionalInt.empty()))
         .isInstanceOf(CorruptStructureException.class)
         .hasMessageStartingWith("GptHeader at 0x200: header checksum mismatch (expected 0x")
@@ -173,8 +173,8 @@ class PartitionedDiskTest {
   void gpt_withDamagedEntryArrays_failsWithTheArrayOffset() throws IOException {
     Path disk = dir.resolve("entries.img");
     DiskImages.gpt(disk, List.of(DiskImages.vmfs(1, null)));
-    flip(disk, 0x400 + 0x30);
-    flip(disk, java.nio.file.Files.size(disk) - 512 - 128 * 128 + 0x30);
+    DiskImages.flip(disk, 0x400 + 0x30);
+    DiskImages.flip(disk, java.nio.file.Files.size(disk) - 512 - 128 * 128 + 0x30);
     assertThatThrownBy(() -> ImageOpener.open(disk, OptionalInt.empty()))
         .isInstanceOf(CorruptStructureException.class)
         .hasMessageStartingWith("GPT entry array at 0x400: entry array checksum mismatch");
@@ -218,14 +218,5 @@ class PartitionedDiskTest {
     assertThat(info.stdout()).contains("Partition GUID code: " + GptEntry.TYPE_VMFS)
         .contains("First sector: " + datastore.startBytes() / 512 + " ")
         .contains("Last sector: " + ((datastore.startBytes() + datastore.lengthBytes()) / 512 - 1) + " ");
-  }
-
-  private static void flip(Path file, long offset) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer one = ByteBuffer.allocate(1);
-      channel.read(one, offset);
-      one.put(0, (byte) (one.get(0) ^ 0x5A)).rewind();
-      channel.write(one, offset);
-    }
   }
 }
