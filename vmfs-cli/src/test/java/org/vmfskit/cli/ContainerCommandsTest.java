@@ -102,9 +102,10 @@ class ContainerCommandsTest {
   }
 
   @Test
-  void scan_onAGptDiskImage_findsTheDeltaARevertDeleted() throws Exception {
+  void scanAndRecover_insideAGptDiskAndItsE01Set_rebuildTheRevertedDiskByteExact() throws Exception {
     Path disk = dir.resolve("reverted.img");
-    DiskImages.gpt(disk, List.of(DiskImages.other(1, DiskImages.EFI, 4, "EFI"), DiskImages.vmfs(2, ContainerCommandsTest::revert)));
+    Path expected = dir.resolve("expected.raw");
+    DiskImages.gpt(disk, List.of(DiskImages.other(1, DiskImages.EFI, 4, "EFI"), DiskImages.vmfs(2, vmfs -> revert(vmfs, expected))));
     String before = RecoveryReport.sha256(disk);
     CliRunner.Run scan = CliRunner.run("scan", disk.toString(), "--json");
     assertThat(scan.exitCode()).as(scan.stderr()).isZero();
@@ -112,12 +113,28 @@ class ContainerCommandsTest {
     Path out = dir.resolve("out");
     CliRunner.Run recover = CliRunner.run("recover", disk.toString(), "--out", out.toString(), "--quiet");
     assertThat(recover.exitCode()).as(recover.stderr()).isZero();
-    assertThat(out.resolve("vm-000001-recovered-delta.vmdk")).exists();
+    Path flat = out.resolve("vm-recovered-recovered-full-flat.vmdk");
+    try (var files = java.nio.file.Files.list(out)) {
+      assertThat(flat).as(recover.out() + files.toList()).exists();
+    }
+    assertThat(RecoveryReport.sha256(flat)).isEqualTo(RecoveryReport.sha256(expected));
     assertThat(RecoveryReport.sha256(disk)).isEqualTo(before);
+
+    assumeTrue(ExternalTool.available("ewfacquire"), "ewfacquire (ewf-tools) not installed");
+    ExternalTool.Result acquired = ExternalTool.run(300, "ewfacquire", "-u", "-q", "-t", dir.resolve("reverted").toString(),
+        "-c", "deflate:fast", "-S", "64M", disk.toString());
+    assertThat(acquired.exitCode()).as(acquired.stderr()).isZero();
+    Path fromE01 = dir.resolve("out-e01");
+    CliRunner.Run e01 = CliRunner.run("recover", dir.resolve("reverted.E01").toString(), "--out", fromE01.toString(), "--quiet");
+    assertThat(e01.exitCode()).as(e01.stderr()).isZero();
+    assertThat(RecoveryReport.sha256(fromE01.resolve("vm-recovered-recovered-full-flat.vmdk"))).isEqualTo(RecoveryReport.sha256(expected));
   }
 
-  /** A VM whose snapshot delta was deleted by a revert (the emulation RecoveryCommandsTest uses). */
-  private static void revert(Vmfs vmfs) throws IOException {
+  /**
+   * A VM whose snapshot delta was deleted by a revert (the emulation RecoveryCommandsTest uses,
+   * without writes after the revert); the disk content before the revert goes to {@code expected}.
+   */
+  private static void revert(Vmfs vmfs, Path expected) throws IOException {
     vmfs.mkdir("/vm");
     VmfsDiskStore store = VmfsDiskStore.of(vmfs);
     SplittableRandom random = new SplittableRandom(3);
@@ -129,12 +146,12 @@ class ContainerCommandsTest {
         }
       }
     }
+    try (VirtualDisk chain = VirtualDisk.open(store, "/vm/vm-000001.vmdk", false);
+        org.vmfskit.fs.vmdk.DiskFile raw = org.vmfskit.fs.vmdk.HostDiskStore.of(expected.getParent()).create(expected.getFileName().toString())) {
+      chain.exportRaw(raw);
+    }
     vmfs.delete("/vm/vm-000001.vmdk");
     vmfs.delete("/vm/vm-000001-delta.vmdk");
-    try (VirtualDisk base = VirtualDisk.open(store, "/vm/vm.vmdk", false);
-        VirtualDisk fresh = VirtualDisk.createDelta(base, "/vm/vm-000002.vmdk", VirtualDisk.DeltaFormat.VMFS_SPARSE)) {
-      fresh.write(0, random(random, 4096));
-    }
   }
 
   private static ByteBuffer random(SplittableRandom random, int bytes) {
