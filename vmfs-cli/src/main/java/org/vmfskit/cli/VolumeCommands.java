@@ -129,7 +129,7 @@ final class VolumeCommands {
       try (Images.Opened opened = Images.open(image(line))) {
         VolumeInfo info = opened.vmfs().volume().info();
         if (line.hasOption("json")) {
-          context.out().println(Json.write(info));
+          context.out().println(Json.write(opened.layout().isPlain() ? info : withContainer(info, opened.layout())));
           return VmfsCli.OK;
         }
         var out = context.out();
@@ -151,6 +151,21 @@ final class VolumeCommands {
         return VmfsCli.OK;
       }
     }
+  }
+
+  /** Returns the info fields plus a {@code container} object: kind, detail, partition table, partition read, recorded hashes. */
+  private static Map<String, Object> withContainer(VolumeInfo info, org.vmfskit.fs.device.container.ImageLayout layout) {
+    Map<String, Object> container = new LinkedHashMap<>();
+    container.put("kind", layout.container().name());
+    container.put("detail", layout.detail());
+    container.put("partitionTable", layout.table().map(t -> t.scheme().name()).orElse(null));
+    container.put("partitions", layout.table().map(t -> t.partitions()).orElse(List.of()));
+    container.put("partition", layout.partition().isPresent() ? layout.partition().getAsInt() : null);
+    container.put("acquiredMd5", layout.hashes().flatMap(h -> h.md5()).orElse(null));
+    container.put("acquiredSha1", layout.hashes().flatMap(h -> h.sha1()).orElse(null));
+    Map<String, Object> fields = Json.fields(info);
+    fields.put("container", container);
+    return fields;
   }
 
   /** One row of {@code ls --json}. */

@@ -41,6 +41,8 @@ class ContainerCommandsTest {
     assertThat(info.exitCode()).as(info.stderr()).isZero();
     assertThat(info.out()).contains("Label:           ds8", "Container:       raw image", "Partitions:      GPT, 5 partition(s)",
         "* 8: VMFS datastore", "7: VMFS-L (ESXi OSDATA)", "(VMFS-L is not readable yet)", "Datastore:       partition 8");
+    CliRunner.Run json = CliRunner.run("info", disk.toString(), "--json");
+    assertThat(json.out()).contains("\"label\" : \"ds8\"", "\"partitionTable\" : \"GPT\"", "\"partition\" : 8", "\"kind\" : \"VMFS_L\"");
     CliRunner.Run ls = CliRunner.run("ls", disk.toString(), "/vm");
     assertThat(ls.exitCode()).as(ls.stderr()).isZero();
     assertThat(ls.out()).isEqualTo("hello.bin\n");
@@ -91,7 +93,7 @@ class ContainerCommandsTest {
     String e01 = dir.resolve("evidence.E01").toString();
     CliRunner.Run info = CliRunner.run("info", e01);
     assertThat(info.exitCode()).as(info.stderr()).isZero();
-    assertThat(info.out()).contains("Container:       EWF (EnCase .E01) segment set", "Acquired MD5:    ", "Acquired SHA1:   ");
+    assertThat(info.out()).contains("Container:       EWF (EnCase .E01) segment set", "Acquired MD5:    " + md5(raw), "Acquired SHA1:   ");
     CliRunner.Run ls = CliRunner.run("ls", e01, "/vm");
     assertThat(ls.exitCode()).as(ls.stderr()).isZero();
     assertThat(ls.out()).isEqualTo("hello.bin\n");
@@ -152,6 +154,12 @@ class ContainerCommandsTest {
     }
     vmfs.delete("/vm/vm-000001.vmdk");
     vmfs.delete("/vm/vm-000001-delta.vmdk");
+  }
+
+  private static String md5(Path file) throws Exception {
+    java.security.MessageDigest md5 = java.security.MessageDigest.getInstance("MD5");
+    md5.update(java.nio.file.Files.readAllBytes(file));
+    return java.util.HexFormat.of().formatHex(md5.digest());
   }
 
   private static ByteBuffer random(SplittableRandom random, int bytes) {
