@@ -80,6 +80,27 @@ class VmdkContainerTest {
   }
 
   @Test
+  void flatVmdkOfAnEsxiBootDisk_opensTheDatastorePartitionInside() throws IOException {
+    Path nested = Files.createDirectories(dir.resolve("nested"));
+    Path disk = nested.resolve("esxi-flat.vmdk");
+    org.vmfskit.fs.testing.DiskImages.gpt(disk, org.vmfskit.fs.testing.DiskImages.esxi7(vmfs -> Images.createWith(vmfs, "/before-snapshot.bin", BEFORE)));
+    Files.writeString(nested.resolve("esxi.vmdk"), """
+        # Disk DescriptorFile
+        version=1
+        CID=fffffffe
+        parentCID=ffffffff
+        createType="monolithicFlat"
+
+        RW %d FLAT "esxi-flat.vmdk" 0
+        """.formatted(Files.size(disk) / 512));
+    try (OpenedImage opened = ImageOpener.open(nested.resolve("esxi.vmdk"), OptionalInt.empty()); Vmfs vmfs = Vmfs.open(opened.device())) {
+      assertThat(opened.layout().container()).isEqualTo(ImageLayout.Container.VMDK);
+      assertThat(opened.layout().partition()).hasValue(8);
+      assertThat(Images.readAll(vmfs.openFile("/before-snapshot.bin"))).isEqualTo(BEFORE);
+    }
+  }
+
+  @Test
   void missingParent_failsWithOneLine() throws IOException {
     Path copy = Files.createDirectories(dir.resolve("orphan"));
     Files.copy(top, copy.resolve(top.getFileName()));
