@@ -4,6 +4,7 @@ module org.vmfskit.fs {
   requires it.unimi.dsi.fastutil.core;
 
   exports org.vmfskit.fs.device;
+  exports org.vmfskit.fs.device.container;
   exports org.vmfskit.fs.format;
   exports org.vmfskit.fs.volume;
   exports org.vmfskit.fs.journal;

@@ -16,7 +16,9 @@ import java.util.Set;
 import org.apache.commons.cli.Option;
 import org.vmfskit.fs.device.BlockDevice;
 import org.vmfskit.fs.device.FileChannelBlockDevice;
-import org.vmfskit.fs.device.ReadOnlyBlockDevice;
+import org.vmfskit.fs.device.container.ImageLayout;
+import org.vmfskit.fs.device.container.ImageOpener;
+import org.vmfskit.fs.device.container.OpenedImage;
 import org.vmfskit.fs.file.Vmfs;
 
 /**
@@ -26,16 +28,42 @@ import org.vmfskit.fs.file.Vmfs;
  */
 final class Images {
 
+  /** The partition chosen with the global {@code --partition N} option, bound for one command run. */
+  static final ScopedValue<java.util.OptionalInt> PARTITION = ScopedValue.newInstance();
+
+  /** A volume opened through its container, and how it was found. */
+  record Opened(Vmfs vmfs, ImageLayout layout) implements java.io.Closeable {
+    @Override
+    public void close() throws IOException {
+      vmfs.close();
+    }
+  }
+
   private Images() {}
 
-  /** Opens {@code image} read-only; a {@code .gz} image is expanded to a working copy first. */
+  private static java.util.OptionalInt partition() {
+    return PARTITION.orElse(java.util.OptionalInt.empty());
+  }
+
+  /**
+   * Opens {@code image} read-only, by content: a datastore, a GPT/MBR disk image (the VMFS
+   * partition, or the one given with {@code --partition}), an EWF set or a VMDK; a {@code .gz}
+   * image is expanded to a working copy first.
+   */
   static Vmfs openReadOnly(Path image) throws IOException {
+    return open(image).vmfs();
+  }
+
+  /** Opens {@code image} read-only as {@link #openReadOnly} does, keeping its container layout. */
+  static Opened open(Path image) throws IOException {
+    OpenedImage opened = openDevice(image);
+    return new Opened(openVolume(opened.device()), opened.layout());
+  }
+
+  /** Opens the datastore device inside {@code image}, read-only, by content. */
+  static OpenedImage openDevice(Path image) throws IOException {
     checkExists(image);
-    if (CompressedImages.isCompressed(image)) {
-      image = CompressedImages.expand(image);
-    }
-    BlockDevice device = new ReadOnlyBlockDevice(FileChannelBlockDevice.openReadOnly(image));
-    return openVolume(device);
+    return ImageOpener.open(CompressedImages.isCompressed(image) ? CompressedImages.expand(image) : image, partition());
   }
 
   /** Returns the image itself, or for a {@code .gz} image its expanded read-only working copy. */
@@ -86,7 +114,8 @@ final class Images {
           + "such as info, ls and get, do not need that)");
     }
     lock(channel, image);
-    return openVolume(FileChannelBlockDevice.of(channel, image.toString(), false));
+    // Containers (EWF, VMDK) are refused by the opener; a datastore partition of a disk image is written in place.
+    return openVolume(ImageOpener.open(image, FileChannelBlockDevice.of(channel, image.toString(), false), partition()).device());
   }
 
   private static void refuseReadOnlyMode(Path image) throws IOException {
@@ -127,7 +156,7 @@ final class Images {
       device.close();
       if (e.structure().equals("LvmHeader") && e.field().equals("magic")) {
         throw new java.nio.file.FileSystemException(device.name(), null,
-            "not a VMFS datastore image (" + e.getMessage() + "); give the image file itself, not a VMDK or partition dump");
+            "not a VMFS datastore image (" + e.getMessage() + "); give a datastore image, a disk image with a VMFS partition, an .E01 set or a .vmdk");
       }
       throw e;
     } catch (org.vmfskit.fs.format.TruncatedImageException e) {

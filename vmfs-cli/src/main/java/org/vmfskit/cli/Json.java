@@ -19,4 +19,10 @@ final class Json {
       throw new IllegalStateException("cannot write JSON for " + value.getClass(), e);
     }
   }
+
+  /** Returns the fields of {@code value} (a record) as an ordered map, to add fields beside them. */
+  @SuppressWarnings("unchecked")
+  static java.util.Map<String, Object> fields(Object value) {
+    return MAPPER.convertValue(value, java.util.LinkedHashMap.class);
+  }
 }

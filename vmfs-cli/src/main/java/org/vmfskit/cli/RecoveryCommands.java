@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
-import org.vmfskit.fs.device.FileChannelBlockDevice;
+import org.vmfskit.fs.device.BlockDevice;
+import org.vmfskit.fs.device.container.OpenedImage;
 import org.vmfskit.recovery.RecoverOptions;
 import org.vmfskit.recovery.Recovery;
 import org.vmfskit.recovery.RecoveryOutputException;
@@ -46,8 +47,7 @@ final class RecoveryCommands {
     public int execute(CommandLine line, CliContext context) throws IOException {
       Path image = VolumeCommands.image(line);
       ScanReport report;
-      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(Images.uncompressed(image));
-          ProgressBars bars = new ProgressBars(context)) {
+      try (BlockDevice device = Images.openDevice(image).device(); ProgressBars bars = new ProgressBars(context)) {
         report = RecoveryScan.scan(device, Images.describe(image), scanOptions(line), bars).report();
       }
       context.out().print(line.hasOption("json") ? RecoveryReport.toJson(report) + "\n" : RecoveryReport.describe(report));
@@ -115,9 +115,13 @@ final class RecoveryCommands {
         options.candidates(line.getOptionValue("candidate"));
       }
       RecoveryResult result;
-      try (FileChannelBlockDevice device = FileChannelBlockDevice.openReadOnly(readable);
-          ProgressBars bars = new ProgressBars(context)) {
-        result = Recovery.scanAndRecover(device, scanOptions(line), options.progress(bars).build());
+      try (OpenedImage opened = Images.openDevice(image); ProgressBars bars = new ProgressBars(context)) {
+        if (!opened.layout().isPlain()) {
+          // The datastore is a partition or sits in an EWF set or a VMDK: the device is not the
+          // whole host file, so its bytes are hashed as read, holes not skipped.
+          options.hostFile(null);
+        }
+        result = Recovery.scanAndRecover(opened.device(), scanOptions(line), options.progress(bars).build());
       } catch (RecoveryOutputException e) {
         // The image was only read: the failure is the output's, and the line names it.
         context.err().println("vmfs: " + e.getFile() + ": " + e.getReason());

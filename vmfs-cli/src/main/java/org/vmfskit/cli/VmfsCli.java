@@ -136,7 +136,8 @@ public final class VmfsCli {
     }
     String subject = positional > 0 ? line.getArgs()[0] : command.name();
     try {
-      return command.execute(line, new CliContext(out, err, interactive && !line.hasOption("quiet")));
+      CliContext context = new CliContext(out, err, interactive && !line.hasOption("quiet"));
+      return ScopedValue.where(Images.PARTITION, partition(line)).call(() -> command.execute(line, context));
     } catch (UsageException e) {
       err.println("vmfs " + command.name() + ": " + e.getMessage());
       err.println("usage: vmfs " + command.name() + " " + command.synopsis());
@@ -156,9 +157,28 @@ public final class VmfsCli {
     } catch (OutOfMemoryError e) {
       err.println("vmfs: " + subject + ": out of memory (" + e.getMessage() + ")");
       return ERROR;
+    } catch (Exception e) {
+      // Only checked exceptions execute() declares reach here, and they are caught above.
+      throw new IllegalStateException(e);
     } finally {
       CompressedImages.discardAll();
     }
+  }
+
+  /** Returns the {@code --partition N} value (N from 1). */
+  private static java.util.OptionalInt partition(CommandLine line) throws UsageException {
+    if (!line.hasOption("partition")) {
+      return java.util.OptionalInt.empty();
+    }
+    try {
+      int n = Integer.parseInt(line.getOptionValue("partition"));
+      if (n >= 1) {
+        return java.util.OptionalInt.of(n);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("--partition must be a partition number from 1 (got " + line.getOptionValue("partition") + ")");
   }
 
   private static String arityText(int[] arity) {
@@ -198,6 +218,10 @@ public final class VmfsCli {
     options.getOptions().forEach(all::addOption);
     all.addOption(Option.builder("h").longOpt("help").desc("show this command's help").get());
     all.addOption(Option.builder().longOpt("debug").desc("print stack traces of errors").get());
+    if (!options.hasLongOption("partition")) {
+      all.addOption(Option.builder().longOpt("partition").hasArg().argName("N")
+          .desc("for a disk image (GPT/MBR, also inside an .E01 or .vmdk) with several VMFS partitions: read partition N").get());
+    }
     return all;
   }
 

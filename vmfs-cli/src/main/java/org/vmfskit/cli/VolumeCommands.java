@@ -124,10 +124,10 @@ final class VolumeCommands {
     public Options options() { return new Options().addOption(json()); }
 
     public int execute(CommandLine line, CliContext context) throws IOException {
-      try (Vmfs vmfs = Images.openReadOnly(image(line))) {
-        VolumeInfo info = vmfs.volume().info();
+      try (Images.Opened opened = Images.open(image(line))) {
+        VolumeInfo info = opened.vmfs().volume().info();
         if (line.hasOption("json")) {
-          context.out().println(Json.write(info));
+          context.out().println(Json.write(opened.layout().isPlain() ? info : withContainer(info, opened.layout())));
           return VmfsCli.OK;
         }
         var out = context.out();
@@ -143,9 +143,27 @@ final class VolumeCommands {
           out.printf("%-16s %d of %d free%n", usage.file() + ":", usage.free(), usage.total());
         }
         out.printf("Journal:         %s%n", info.journal());
+        if (!opened.layout().isPlain()) {
+          opened.layout().describe().forEach(out::println);
+        }
         return VmfsCli.OK;
       }
     }
+  }
+
+  /** Returns the info fields plus a {@code container} object: kind, detail, partition table, partition read, recorded hashes. */
+  private static Map<String, Object> withContainer(VolumeInfo info, org.vmfskit.fs.device.container.ImageLayout layout) {
+    Map<String, Object> container = new LinkedHashMap<>();
+    container.put("kind", layout.container().name());
+    container.put("detail", layout.detail());
+    container.put("partitionTable", layout.table().map(t -> t.scheme().name()).orElse(null));
+    container.put("partitions", layout.table().map(t -> t.partitions()).orElse(List.of()));
+    container.put("partition", layout.partition().isPresent() ? layout.partition().getAsInt() : null);
+    container.put("acquiredMd5", layout.hashes().flatMap(h -> h.md5()).orElse(null));
+    container.put("acquiredSha1", layout.hashes().flatMap(h -> h.sha1()).orElse(null));
+    Map<String, Object> fields = Json.fields(info);
+    fields.put("container", container);
+    return fields;
   }
 
   /** One row of {@code ls --json}. */

@@ -66,6 +66,7 @@ public record RecoverOptions(Path out, Set<String> candidates, Set<Output> outpu
     private boolean verifyAfter;
     private Path evidence;
     private Path hostFile;
+    private boolean hostFileGiven;
     private String imageName;
     private RecoveryWriter.Progress progress = RecoveryWriter.Progress.NONE;
 
@@ -109,9 +110,14 @@ public record RecoverOptions(Path out, Set<String> candidates, Set<Output> outpu
       return this;
     }
 
-    /** Names the host file the image device reads, when it is not the evidence file itself (an expanded copy). */
+    /**
+     * Names the host file the image device reads, when it is not the evidence file itself (an
+     * expanded copy); null when the device is not the whole of a host file (a partition of a disk
+     * image, an EWF set, a VMDK), so every byte of the device is read for the hash.
+     */
     public Builder hostFile(Path value) {
       hostFile = value;
+      hostFileGiven = true;
       return this;
     }
 
@@ -129,7 +135,7 @@ public record RecoverOptions(Path out, Set<String> candidates, Set<Output> outpu
 
     /** Returns the options. */
     public RecoverOptions build() {
-      return new RecoverOptions(out, candidates, outputs, format, force, verifyAfter, evidence, hostFile == null ? evidence : hostFile,
+      return new RecoverOptions(out, candidates, outputs, format, force, verifyAfter, evidence, hostFileGiven ? hostFile : evidence,
           imageName, progress);
     }
   }
