@@ -46,25 +46,22 @@ public final class NameHash6 {
   public static long of(byte[] name) {
     Preconditions.checkArgument(name.length < KEY_BYTES, "name of %s bytes", name.length);
     long[] k = key(name);
-    long a = 42;
-    long b = 42;
-    long c = GOLDEN_RATIO;
+    // abc = {a, b, c}, mixed in place: lookups hash every name, so no allocation per round.
+    long[] abc = {42, 42, GOLDEN_RATIO};
     int j = 0;
     // lookup8 hash2 consumes three words per round while at least three remain (j = 0..27).
     for (; WORDS - j >= 3; j += 3) {
-      a += k[j];
-      b += k[j + 1];
-      c += k[j + 2];
-      long[] m = mix(a, b, c);
-      a = m[0];
-      b = m[1];
-      c = m[2];
+      abc[0] += k[j];
+      abc[1] += k[j + 1];
+      abc[2] += k[j + 2];
+      mix(abc);
     }
     // The tail adds the length in words (32), not bytes, to c: ESXi's variant of hash2.
-    c += WORDS;
-    a += k[j];
-    b += k[j + 1];
-    return mix(a, b, c)[2];
+    abc[2] += WORDS;
+    abc[0] += k[j];
+    abc[1] += k[j + 1];
+    mix(abc);
+    return abc[2];
   }
 
   /** Returns the hash-table index of a name with hash {@code h}, in the root or elsewhere. */
@@ -102,7 +99,10 @@ public final class NameHash6 {
     return words;
   }
 
-  private static long[] mix(long a, long b, long c) {
+  private static void mix(long[] abc) {
+    long a = abc[0];
+    long b = abc[1];
+    long c = abc[2];
     a = (a - b - c) ^ (c >>> 43);
     b = (b - c - a) ^ (a << 9);
     c = (c - a - b) ^ (b >>> 8);
@@ -115,6 +115,8 @@ public final class NameHash6 {
     a = (a - b - c) ^ (c >>> 12);
     b = (b - c - a) ^ (a << 18);
     c = (c - a - b) ^ (b >>> 22);
-    return new long[] {a, b, c};
+    abc[0] = a;
+    abc[1] = b;
+    abc[2] = c;
   }
 }
