@@ -228,11 +228,7 @@ class Directory6Test {
         new LinkGroup6.Link(HashLocation6.dirent(1, 1), 2)), Optional.empty());
     ByteBuffer b = buffer(LinkGroup6.SIZE);
     group.encode(b, 0);
-    if (width == 1) {
-      b.put(off, (byte) value);
-    } else {
-      VolumeRecords6Test.put(b, off, value, width);
-    }
+    Vmfs6Bytes.put(b, off, value, width);
     assertCorrupt(src -> LinkGroup6.decode(src, 0, 0x2040, 14398), b, "LinkGroup6", at, field, expected);
   }
 

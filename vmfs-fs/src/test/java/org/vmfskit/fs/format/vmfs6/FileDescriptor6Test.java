@@ -124,11 +124,7 @@ class FileDescriptor6Test {
   @MethodSource("corruptions")
   void decode_corruptField_throwsCorruptStructure(String what, int off, long value, int width, long at, String field, String expected) {
     ByteBuffer b = copy(bytes(file5()));
-    if (width == 1) {
-      b.put(off, (byte) value);
-    } else {
-      VolumeRecords6Test.put(b, off, value, width);
-    }
+    Vmfs6Bytes.put(b, off, value, width);
     assertCorrupt(src -> FileDescriptor6.decode(src, 0, 0x183E000, FILE5.raw32()), b, "FileDescriptor6", at, field, expected);
   }
 

@@ -183,7 +183,7 @@ class ResourceRecords6Test {
   void clusterHeader_corruptField_throwsCorruptStructure(String what, int off, long value, int width, long at, String field, String expected) {
     ByteBuffer b = buffer(0x2000);
     fdcCluster0().encode(b, 0, MDA);
-    VolumeRecords6Test.put(b, off, value, width);
+    Vmfs6Bytes.put(b, off, value, width);
     assertCorrupt(src -> ClusterHeader6.decode(src, 0, ".fdc.sf", 0x1810000, LockBlock6.TYPE_FDC, 0, 256, 1, MDA), b,
         "ClusterHeader6 0 of .fdc.sf", at, field, expected);
   }

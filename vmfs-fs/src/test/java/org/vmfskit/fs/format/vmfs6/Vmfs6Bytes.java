@@ -80,4 +80,15 @@ final class Vmfs6Bytes {
     }
     return rejected;
   }
+
+  /** Writes {@code value} as a little-endian field of {@code width} bytes (1, 2, 4 or 8). */
+  static void put(ByteBuffer b, int off, long value, int width) {
+    switch (width) {
+      case 1 -> b.put(off, (byte) value);
+      case 2 -> org.vmfskit.fs.format.LittleEndian.putU16(b, off, (int) value);
+      case 4 -> org.vmfskit.fs.format.LittleEndian.putU32(b, off, value);
+      case 8 -> org.vmfskit.fs.format.LittleEndian.putU64(b, off, value);
+      default -> throw new IllegalArgumentException("width " + width);
+    }
+  }
 }

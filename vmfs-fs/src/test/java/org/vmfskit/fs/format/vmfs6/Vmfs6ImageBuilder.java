@@ -7,7 +7,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -19,7 +21,9 @@ import org.vmfskit.fs.format.VmfsUuid;
  * Test-side writer of a small VMFS6 volume image following vmfs6-format.md section 12 (mkfs
  * steps), built only from the vmfs6 records: one 512 MiB volume (one LFB converted into SFB
  * cluster 0), the nine system files at ESXi's places, and a root holding a sub-block directory
- * {@code /sub} with a resident file, a resident file, a sub-block file, an SFB file and a symlink.
+ * {@code /sub} with a resident file, a resident file, a sub-block file, an SFB file, a symlink, and
+ * {@code /collide}: 14 names sharing one hash-table index (a full 12-link group chained to a
+ * second one) and 6 plain names.
  * It is the seed of the real VMFS6 mkfs that will sit behind the format seam.
  * <pre>
  * SFB      content                      SFB      content
@@ -170,8 +174,9 @@ final class Vmfs6ImageBuilder {
 
   private ClusterHeader6 sbcCluster() {
     ClusterHeader6 h = ClusterHeader6.uniform(LockBlock6.unlocked(LockBlock6.TYPE_SBC, logicalOf(SBC_SFBS, 0x10000)), 0, 64, 1, 1, 64);
-    for (int r = 0; r < 3; r++) {
-      h = h.withState(r, 0, h.free() - 1, 3);
+    // SBs 0-1: /sub; 2: /sb.bin; 3-4: /collide.
+    for (int r = 0; r < 5; r++) {
+      h = h.withState(r, 0, h.free() - 1, 5);
     }
     return h;
   }
@@ -233,8 +238,9 @@ final class Vmfs6ImageBuilder {
     addSubBlockFile(root, "sb.bin", fd(11));
     addSfbFile(root, "sfb.bin", fd(12));
     addResident(root, ROOT, "link", fd(13), "resident.txt".getBytes(StandardCharsets.US_ASCII), true);
-    writeSubBlockDirectory(subDir, sub, subGeneration);
-    writeDirectoryFd(root, ROOT, FileType.DIRECTORY, 01755, 4, ROOT_SFBS, null);
+    writeSubBlockDirectory(subDir, sub, subGeneration, 0);
+    addCollidingDirectory(root);
+    writeDirectoryFd(root, ROOT, FileType.DIRECTORY, 01755, 5, ROOT_SFBS, null);
   }
 
   private void addResident(DirectoryImage6 dir, Address6.Fd parent, String path, Address6.Fd fd, byte[] content, boolean symlink)
@@ -278,15 +284,43 @@ final class Vmfs6ImageBuilder {
   }
 
   // /sub lives in SBs 0 and 1 of .sbc.sf (ZLA 2), as ESXi grows directories (8.1).
-  private void writeSubBlockDirectory(DirectoryImage6 dir, Address6.Fd fd, int gen) throws IOException {
+  private void addCollidingDirectory(DirectoryImage6 root) throws IOException {
+    Address6.Fd collide = fd(15);
+    int gen = ++generation;
+    root.add("collide", FileType.DIRECTORY, collide, gen);
+    DirectoryImage6 dir = new DirectoryImage6(collide, gen, FileType.DIRECTORY, ROOT, 1, false);
+    List<String> names = new ArrayList<>(collidingNames("collide", 14));
+    for (int i = 0; i < 6; i++) {
+      names.add("plain-" + i);
+    }
+    int r = 16;
+    for (String name : names) {
+      addResident(dir, collide, "collide/" + name, fd(r++), (name + "\n").getBytes(StandardCharsets.US_ASCII), false);
+    }
+    writeSubBlockDirectory(dir, collide, gen, 3);
+  }
+
+  /** Returns {@code count} names whose table index outside the root equals {@code seed}'s, the seed first. */
+  static List<String> collidingNames(String seed, int count) {
+    int index = NameHash6.tableIndex(NameHash6.of(seed), false);
+    List<String> names = new ArrayList<>(List.of(seed));
+    for (int i = 0; names.size() < count; i++) {
+      if (NameHash6.tableIndex(NameHash6.of("n" + i), false) == index) {
+        names.add("n" + i);
+      }
+    }
+    return names;
+  }
+
+  private void writeSubBlockDirectory(DirectoryImage6 dir, Address6.Fd fd, int gen, int firstSb) throws IOException {
     byte[] bytes = dir.bytes();
     Preconditions.checkState(bytes.length <= 2 * 0x10000, "directory of %s bytes", bytes.length);
     long[] addresses = new long[2];
     for (int r = 0; r < 2; r++) {
       int from = r * 0x10000;
       int to = Math.min(bytes.length, from + 0x10000);
-      writeFileBytes(SBC_SFBS, SBC_HEADER.resourceOffset(0, r, MDA), ByteBuffer.wrap(bytes, from, to - from));
-      addresses[r] = Address6.SubBlock.of(0, r).raw();
+      writeFileBytes(SBC_SFBS, SBC_HEADER.resourceOffset(0, firstSb + r, MDA), ByteBuffer.wrap(bytes, from, to - from));
+      addresses[r] = Address6.SubBlock.of(0, firstSb + r).raw();
     }
     writeFd(FileDescriptor6.fresh(fd, fdLogical(fd), gen, FileType.DIRECTORY, 0755, ROOT, TIME)
         .withLayout(bytes.length, 0x10000, AddressingMode.SUB_BLOCKS, 2, 0, FileDescriptor6.addressData(addresses)));

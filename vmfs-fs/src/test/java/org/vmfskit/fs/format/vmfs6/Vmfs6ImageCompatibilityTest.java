@@ -74,7 +74,57 @@ class Vmfs6ImageCompatibilityTest {
       long fdL = 0x700000 + Vmfs6ImageBuilder.FDC_HEADER.resourceOffset(fd.cluster(), fd.resource(), 0x1000);
       FileDescriptor6 file = FileDescriptor6.decode(read(channel, pe.imageOffsetOf(fdL), FileDescriptor6.SIZE), 0, 0, fd.raw32());
       assertThat(file.residentContent()).asString().isEqualTo("hello vmfs6\n");
+      findsCollidingNamesThroughTheLinkChain(channel, pe, h, blocks);
     }
+  }
+
+  // /collide is SB-backed (ZLA 2): SB c0 r -> .sbc.sf offset -> .sbc.sf's SFB (ZLA 1) -> device.
+  private static void findsCollidingNamesThroughTheLinkChain(FileChannel channel, PeEntry6 pe, DirHeader6 root,
+      HashedDirectory6.Blocks rootBlocks) throws IOException {
+    FileDescriptor6 sbc = readFd(channel, pe, Vmfs6ImageBuilder.SBC);
+    FileDescriptor6 collide = readFd(channel, pe, HashedDirectory6.find(root, true, "collide", rootBlocks).orElseThrow().address());
+    assertThat(collide.zla()).isEqualTo(AddressingMode.SUB_BLOCKS);
+    HashedDirectory6.Blocks blocks = new HashedDirectory6.Blocks() {
+      @Override
+      public int count() {
+        return (int) ((collide.fileLength() - DirBlockHeader6.FIRST_BLOCK_OFFSET) / DirBlockHeader6.BLOCK_SIZE);
+      }
+
+      @Override
+      public ByteBuffer read(int block) throws IOException {
+        return Vmfs6ImageCompatibilityTest.read(channel, deviceOffset(block), DirBlockHeader6.BLOCK_SIZE);
+      }
+
+      @Override
+      public long deviceOffset(int block) {
+        try {
+          return pe.imageOffsetOf(sbLogical(collide, sbc, DirBlockHeader6.blockOffset(block)));
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    };
+    DirHeader6 header = DirHeader6.decode(Vmfs6ImageCompatibilityTest.read(channel, pe.imageOffsetOf(sbLogical(collide, sbc, 0)),
+        DirHeader6.SIZE), 0, pe.imageOffsetOf(sbLogical(collide, sbc, 0)));
+    List<String> colliding = Vmfs6ImageBuilder.collidingNames("collide", 14);
+    int index = NameHash6.tableIndex(NameHash6.of("collide"), false);
+    assertThat(HashLocation6.decode(header.slot(index), "t", 0).kind()).isEqualTo(HashLocation6.KIND_LINK_GROUP);
+    for (String name : colliding) {
+      assertThat(HashedDirectory6.find(header, false, name, blocks)).as(name).map(DirEntry6::name).contains(name);
+    }
+    assertThat(HashedDirectory6.list(header, blocks)).hasSize(2 + 20);
+  }
+
+  private static long sbLogical(FileDescriptor6 file, FileDescriptor6 sbc, long fileOffset) throws IOException {
+    Address6.SubBlock sb = (Address6.SubBlock) Address6.decode64(file.address((int) (fileOffset >>> 16)), "dir", 0);
+    long sbcOffset = Vmfs6ImageBuilder.SBC_HEADER.resourceOffset(sb.cluster(), sb.resource(), 0x1000) + (fileOffset & 0xFFFF);
+    Address6.Sfb sfb = (Address6.Sfb) Address6.decode64(sbc.address((int) (sbcOffset >>> 20)), ".sbc.sf", 0);
+    return (sfb.number(512) << 20) + (sbcOffset & 0xFFFFF);
+  }
+
+  private static FileDescriptor6 readFd(FileChannel channel, PeEntry6 pe, Address6.Fd fd) throws IOException {
+    long l = 0x700000 + Vmfs6ImageBuilder.FDC_HEADER.resourceOffset(fd.cluster(), fd.resource(), 0x1000);
+    return FileDescriptor6.decode(read(channel, pe.imageOffsetOf(l), FileDescriptor6.SIZE), 0, pe.imageOffsetOf(l), fd.raw32());
   }
 
   @Test
@@ -85,11 +135,32 @@ class Vmfs6ImageCompatibilityTest {
     String root = new String(run(image, "ls", "-l", "/"));
     assertThat(root).contains("sub", "resident.txt", "sb.bin", "sfb.bin", "link", ".fdc.sf", ".sbc.sf");
     assertThat(new String(run(image, "ls", "-l", "/sub"))).contains("nested.txt");
+    String collide = new String(run(image, "ls", "-l", "/collide"));
+    for (String name : Vmfs6ImageBuilder.collidingNames("collide", 14)) {
+      assertThat(collide).contains(" " + name + "\n");
+    }
+    assertThat(collide).contains(" plain-5\n");
     for (Map.Entry<String, byte[]> file : files.entrySet()) {
       assertThat(run(image, "cat", file.getKey())).as(file.getKey()).isEqualTo(file.getValue());
     }
     // vmfs6-tools' cat follows symlinks [T]: /link -> resident.txt.
     assertThat(run(image, "cat", "/link")).isEqualTo(files.get("/resident.txt"));
+  }
+
+  @Test
+  void debugvmfs6_refusesTheVolumeWhenTheLvmUuidCopyDiffers() throws Exception {
+    // Shows the oracle is not trivially satisfied: vmfs6-tools checks FS descriptor +0xB1 (12.1).
+    assumeTrue(onPath("debugvmfs6"), "debugvmfs6 (Debian vmfs6-tools) not installed");
+    Path image = dir.resolve("vmfs6.img");
+    Vmfs6ImageBuilder.build(image);
+    try (FileChannel channel = FileChannel.open(image, java.nio.file.StandardOpenOption.WRITE)) {
+      channel.write(ByteBuffer.wrap(new byte[] {0x5A}), 0x1100000 + 0x200000 + 0xB1);
+    }
+    Process p = new ProcessBuilder(onPathOrSbin("debugvmfs6"), image.toString(), "cat", "/resident.txt")
+        .redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(new String(out)).doesNotContain("hello vmfs6");
   }
 
   static ByteBuffer read(FileChannel channel, long offset, int length) throws IOException {

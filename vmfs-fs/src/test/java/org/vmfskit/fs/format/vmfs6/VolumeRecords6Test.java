@@ -90,7 +90,7 @@ class VolumeRecords6Test {
   void lvmDeviceHeader_corruptField_throwsCorruptStructure(String what, int off, long value, int width, long at, String field,
       String expected) {
     ByteBuffer b = copy(lvmBytes());
-    put(b, off, value, width);
+    Vmfs6Bytes.put(b, off, value, width);
     assertCorrupt(src -> LvmDeviceHeader6.decode(src, 0x100000), b, "LvmDeviceHeader6", at, field, expected);
   }
 
@@ -128,7 +128,7 @@ class VolumeRecords6Test {
   void volumeDescriptor_corruptField_throwsCorruptStructure(String what, int off, long value, int width, long at, String field,
       String expected) {
     ByteBuffer b = copy(volumeBytes());
-    put(b, off, value, width);
+    Vmfs6Bytes.put(b, off, value, width);
     assertCorrupt(src -> VolumeDescriptor6.decode(src, 0x101000), b, "VolumeDescriptor6", at, field, expected);
   }
 
@@ -203,7 +203,7 @@ class VolumeRecords6Test {
   @MethodSource("fsCorruptions")
   void fsDescriptor_corruptField_throwsCorruptStructure(String what, int off, long value, int width, long at, String field, String expected) {
     ByteBuffer b = copy(fsBytes());
-    put(b, off, value, width);
+    Vmfs6Bytes.put(b, off, value, width);
     assertCorrupt(src -> FsDescriptor6.decode(src, 0x1300000), b, "FsDescriptor6", at, field, expected);
   }
 
@@ -252,12 +252,4 @@ class VolumeRecords6Test {
     assertThat(Vmfs6Bytes.sweep(fsBytes(), 0, 0x16F, 63, src -> FsDescriptor6.decode(src, 0x1300000))).isPositive();
   }
 
-  static void put(ByteBuffer b, int off, long value, int width) {
-    switch (width) {
-      case 2 -> LittleEndian.putU16(b, off, (int) value);
-      case 4 -> LittleEndian.putU32(b, off, value);
-      case 8 -> LittleEndian.putU64(b, off, value);
-      default -> throw new IllegalArgumentException("width " + width);
-    }
-  }
 }
