@@ -109,15 +109,15 @@ public sealed interface Address6 {
     };
   }
 
-  // Bits 3-4 and 42-55: zero on every SB/PB/PB2 address seen (section 5).
+  /** Reserved bits of SB, PB and PB2 addresses: 3-4 and 42-55, zero on every address seen (section 5). */
   long SB_RESERVED = 0x18L | ((1L << 56) - (1L << 42));
-  // Bits 3-4, 6 and 46-50 of an SFB (section 5; also the recovery plausibility rule of 13.3).
+  /** Reserved bits of an SFB address: 3-4, 6 and 46-50; also the recovery scan's plausibility rule (13.3). */
   long SFB_RESERVED = 0x18L | 0x40L | ((1L << 51) - (1L << 46));
-  // Bits 3-4, 6 and 46-63 of an LFB.
+  /** Reserved bits of an LFB address: 3-4, 6 and 46-63. */
   long LFB_RESERVED = 0x18L | 0x40L | -(1L << 46);
-  // Bits 3-5 of an FD address.
+  /** Reserved bits of an FD address: 3-5. */
   long FD_RESERVED = 0x38L;
-  // Bits 16-25 of a JB address.
+  /** Reserved bits of a JB address: 16-25. */
   long JB_RESERVED = ((1L << 26) - (1L << 16));
 
   private static void checkReserved(long raw, long mask, String kind, String structure, long deviceOffset)

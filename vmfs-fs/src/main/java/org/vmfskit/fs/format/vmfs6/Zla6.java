@@ -51,10 +51,19 @@ public final class Zla6 {
   /**
    * Returns where block {@code blockIndex} of a file of mode {@code zla} is mapped.
    *
-   * @throws IllegalArgumentException for resident and empty files, which have no block map
+   * @throws IllegalArgumentException for resident and empty files, which have no block map, and
+   *     for a block beyond the mode's reach (callers check the FD's length first)
    */
   public static Path path(AddressingMode zla, long blockIndex) {
     long perPb = POINTER_BLOCK_ENTRIES;
+    long blocks = switch (zla) {
+      case FILE_BLOCKS, SUB_BLOCKS -> FileDescriptor6.ADDRESS_SLOTS;
+      case POINTER_BLOCKS, POINTER_BLOCKS_2 -> FileDescriptor6.ADDRESS_SLOTS * perPb;
+      case DOUBLE_INDIRECT -> FileDescriptor6.ADDRESS_SLOTS * perPb * perPb;
+      case EMPTY, RESIDENT -> 0;
+    };
+    com.google.common.base.Preconditions.checkArgument(blocks == 0 || (blockIndex >= 0 && blockIndex < blocks),
+        "block %s beyond the reach of ZLA %s", blockIndex, zla.code());
     return switch (zla) {
       case FILE_BLOCKS, SUB_BLOCKS -> new Path((int) blockIndex, -1, -1);
       case POINTER_BLOCKS, POINTER_BLOCKS_2 -> new Path((int) (blockIndex / perPb), (int) (blockIndex % perPb), -1);

@@ -104,6 +104,8 @@ class FileDescriptor6Test {
     assertThat(Zla6.path(AddressingMode.POINTER_BLOCKS, 8192 + 5)).isEqualTo(new Zla6.Path(1, 5, -1));
     assertThat(Zla6.path(AddressingMode.DOUBLE_INDIRECT, 8192L * 8192 + 8192 * 3 + 4)).isEqualTo(new Zla6.Path(1, 3, 4));
     assertThatThrownBy(() -> Zla6.path(AddressingMode.RESIDENT, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Zla6.path(AddressingMode.FILE_BLOCKS, 320)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(Zla6.path(AddressingMode.POINTER_BLOCKS, 320L * 8192 - 1)).isEqualTo(new Zla6.Path(319, 8191, -1));
   }
 
   static Stream<Arguments> corruptions() {
