@@ -21,8 +21,8 @@ import org.vmfskit.fs.format.FileType;
 
 /**
  * The test-side VMFS6 mkfs ({@link Vmfs6ImageBuilder}) read back by our own records and by Debian
- * vmfs6-tools 0.2.1 ({@code debugvmfs6 IMAGE ls -l DIR}, {@code debugvmfs6 IMAGE cat PATH}),
- * byte-exact. The image has no TBZ block: vmfs6-tools ignores VMFS6 TBZ bits and would return
+ * vmfs6-tools 0.2.1 ({@code debugvmfs6 IMAGE ls -l DIR}, {@code debugvmfs6 IMAGE cat PATH}, a
+ * {@code vmfs6-fuse} mount), byte-exact. The image has no TBZ block: vmfs6-tools ignores VMFS6 TBZ bits and would return
  * stale content (vmfs6-format.md 14), and its bitmap checks and fsck.vmfs6 read the VMFS5
  * cluster layout, so they are not used as oracles here.
  */
@@ -145,6 +145,36 @@ class Vmfs6ImageCompatibilityTest {
     }
     // vmfs6-tools' cat follows symlinks [T]: /link -> resident.txt.
     assertThat(run(image, "cat", "/link")).isEqualTo(files.get("/resident.txt"));
+  }
+
+  @Test
+  void vmfs6Fuse_mountsTheVolumeAndReadsEveryFileByteExact() throws Exception {
+    assumeTrue(onPath("vmfs6-fuse") && onPath("fusermount3"), "vmfs6-fuse or fusermount3 not installed");
+    assumeTrue(Files.isReadable(Path.of("/dev/fuse")), "/dev/fuse not usable here");
+    Path image = dir.resolve("vmfs6.img");
+    Map<String, byte[]> files = Vmfs6ImageBuilder.build(image);
+    Path mount = Files.createDirectory(dir.resolve("mnt"));
+    Process fuse = new ProcessBuilder(onPathOrSbin("vmfs6-fuse"), image.toString(), mount.toString(), "-f")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("fuse.log").toFile()).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!Files.exists(mount.resolve("resident.txt")) && fuse.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assumeTrue(Files.exists(mount.resolve("resident.txt")), "vmfs6-fuse did not mount here: " + Files.readString(dir.resolve("fuse.log")));
+      for (Map.Entry<String, byte[]> file : files.entrySet()) {
+        assertThat(Files.readAllBytes(mount.resolve(file.getKey().substring(1)))).as(file.getKey()).isEqualTo(file.getValue());
+      }
+      assertThat(Files.readSymbolicLink(mount.resolve("link"))).hasToString("resident.txt");
+      try (var names = Files.list(mount.resolve("collide"))) {
+        assertThat(names.count()).isEqualTo(20);
+      }
+    } finally {
+      new ProcessBuilder("fusermount3", "-u", mount.toString()).start().waitFor(20, TimeUnit.SECONDS);
+      if (!fuse.waitFor(20, TimeUnit.SECONDS)) {
+        fuse.destroyForcibly();
+      }
+    }
   }
 
   @Test
