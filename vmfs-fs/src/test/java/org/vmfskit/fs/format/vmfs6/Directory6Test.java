@@ -143,6 +143,37 @@ class Directory6Test {
   }
 
   @Test
+  void twoThousandRandomNames_areAllFoundByHashAndListed() throws Exception {
+    long seed = 20261204;
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    DirectoryImage6 dir = new DirectoryImage6(new Address6.Fd(0, 20), 3, FileType.DIRECTORY, ROOT, 1, false);
+    java.util.Set<String> names = new java.util.LinkedHashSet<>();
+    while (names.size() < 2000) {
+      byte[] raw = new byte[1 + random.nextInt(40)];
+      for (int i = 0; i < raw.length; i++) {
+        raw[i] = (byte) ('!' + random.nextInt(94));
+      }
+      String name = new String(raw, java.nio.charset.StandardCharsets.US_ASCII).replace('/', '_');
+      if (DirEntry6.isLegalName(name)) {
+        names.add(name);
+      }
+    }
+    int r = 0;
+    for (String name : names) {
+      r++;
+      dir.add(name, FileType.REGULAR, new Address6.Fd(r / 1024, r % 1024), r);
+    }
+    // About 2000^2 / (2 x 16001) = 125 shared slots, so link groups are exercised too.
+    long groups = java.util.Arrays.stream(dir.header().hashTable()).filter(raw -> (raw & 3) == HashLocation6.KIND_LINK_GROUP).count();
+    assertThat(groups).as("seed %s", seed).isGreaterThan(50);
+    for (String name : names) {
+      assertThat(HashedDirectory6.find(dir.header(), false, name, dir)).as("seed %s: %s", seed, name).map(DirEntry6::name).contains(name);
+    }
+    assertThat(HashedDirectory6.list(dir.header(), dir)).extracting(DirEntry6::name).hasSize(2002).containsAll(names);
+    assertThat(HashedDirectory6.find(dir.header(), false, "not-there", dir)).isEmpty();
+  }
+
+  @Test
   void linkGroupChainThatLoops_throwsCorruptStructure() throws Exception {
     List<String> colliding = namesCollidingWith("loop", 14);
     DirectoryImage6 dir = collidingDirectory(colliding, 0);
