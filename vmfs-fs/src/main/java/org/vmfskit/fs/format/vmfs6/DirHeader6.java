@@ -3,6 +3,7 @@ package org.vmfskit.fs.format.vmfs6;
 import com.google.common.base.Preconditions;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.vmfskit.fs.format.Corrupt;
 import org.vmfskit.fs.format.CorruptStructureException;
@@ -45,8 +46,8 @@ public record DirHeader6(long version, long numEntries, long numAllocated, int[]
   /** Root table slot of {@code .fbb.sf}; {@code .fdc.sf} 15975, … {@code .jbc.sf} 15981 in the order of {@link #ROOT_SYSTEM_NAMES}. */
   public static final int ROOT_SYSTEM_FIRST_SLOT = 15974;
   /** The root's system files in the order of their fixed table slots and of dirent slots 0..7 (12.2 step 9). */
-  public static final java.util.List<String> ROOT_SYSTEM_NAMES =
-      java.util.List.of(".fbb.sf", ".fdc.sf", ".pbc.sf", ".sbc.sf", ".vh.sf", ".pb2.sf", ".sdd.sf", ".jbc.sf");
+  public static final List<String> ROOT_SYSTEM_NAMES =
+      List.of(".fbb.sf", ".fdc.sf", ".pbc.sf", ".sbc.sf", ".vh.sf", ".pb2.sf", ".sdd.sf", ".jbc.sf");
 
   private static final String NAME = "DirHeader6";
   private static final int OFF_VERSION = 0x000;

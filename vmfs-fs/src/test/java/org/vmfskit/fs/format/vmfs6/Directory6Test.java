@@ -32,10 +32,9 @@ class Directory6Test {
   /** The real image's root: ".", "..", the eight system files in slots 0-7, then "directory". */
   static DirectoryImage6 realRoot() {
     DirectoryImage6 root = new DirectoryImage6(ROOT, 1, FileType.DIRECTORY, ROOT, 1, true);
-    int[] systemResources = {1, 2, 3, 4, 5, 6, 7, 8};
+    // System FDs c0 r1..r8 in the order of their fixed slots (7.1, 9.3).
     for (int i = 0; i < 8; i++) {
-      FileType type = DirHeader6.ROOT_SYSTEM_NAMES.get(i).equals(".sdd.sf") ? FileType.SYSTEM : FileType.SYSTEM;
-      root.add(DirHeader6.ROOT_SYSTEM_NAMES.get(i), type, new Address6.Fd(0, systemResources[i]), 1);
+      root.add(DirHeader6.ROOT_SYSTEM_NAMES.get(i), FileType.SYSTEM, new Address6.Fd(0, i + 1), 1);
     }
     root.add("directory", FileType.DIRECTORY, new Address6.Fd(0, 9), 1);
     return root;
