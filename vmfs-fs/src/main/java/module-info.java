@@ -6,6 +6,7 @@ module org.vmfskit.fs {
   exports org.vmfskit.fs.device;
   exports org.vmfskit.fs.device.container;
   exports org.vmfskit.fs.format;
+  exports org.vmfskit.fs.format.vmfs6;
   exports org.vmfskit.fs.volume;
   exports org.vmfskit.fs.journal;
   exports org.vmfskit.fs.file;
