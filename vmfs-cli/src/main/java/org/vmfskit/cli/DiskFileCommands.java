@@ -63,12 +63,13 @@ final class DiskFileCommands {
   /** {@code vmfs disk clone IMAGE SRC.vmdk DST.vmdk [--type ...]}. */
   static final class Clone implements Command {
     public String name() { return "disk clone"; }
-    public String synopsis() { return "IMAGE SRC.vmdk DST.vmdk [--type thin|zeroedthick|eagerzeroedthick] [--host]"; }
+    public String synopsis() { return "IMAGE SRC.vmdk DST.vmdk [--type thin|zeroedthick|eagerzeroedthick] [--host] [--quiet]"; }
     public String summary() { return "copy a disk, flattened through its chain, into a new base disk (vmkfstools -i)"; }
     public int[] arity() { return new int[] {3, 3}; }
 
     public Options options() {
-      return changing().addOption(VolumeCommands.valued("type", "TYPE", "thin (default), zeroedthick or eagerzeroedthick"));
+      return changing().addOption(VolumeCommands.valued("type", "TYPE", "thin (default), zeroedthick or eagerzeroedthick"))
+          .addOption(VolumeCommands.flag("q", "quiet", "no progress bar"));
     }
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
@@ -77,8 +78,8 @@ final class DiskFileCommands {
         throw new UsageException("DST must end in .vmdk");
       }
       var allocation = DiskCommands.allocation(line);
-      try (DiskCommands.OpenStore store = DiskCommands.open(line, true, 3)) {
-        DiskOperations.clone(store.store(), store.path(), target, allocation);
+      try (DiskCommands.OpenStore store = DiskCommands.open(line, true, 3); ProgressBars bars = new ProgressBars(context)) {
+        DiskOperations.clone(store.store(), store.path(), target, allocation, (done, total) -> bars.update("clone", done, total));
       }
       return VmfsCli.OK;
     }

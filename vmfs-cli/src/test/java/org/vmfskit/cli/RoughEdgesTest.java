@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 11's rough edges: size suffixes on offsets, export progress, real progress totals, VMFS3 read-only. */
+/** Issue 11's rough edges: size suffixes on offsets, export and clone progress, real progress totals, VMFS3 read-only. */
 class RoughEdgesTest {
 
   @TempDir Path dir;
@@ -48,7 +48,7 @@ class RoughEdgesTest {
   }
 
   @Test
-  void diskExport_showsProgressOnATerminal() throws Exception {
+  void diskExportAndClone_showProgressOnATerminal() throws Exception {
     assertThat(CliRunner.run("disk", "create", img, "d.vmdk", "--size", "64M").exitCode()).isZero();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = new VmfsCli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8), true)
@@ -59,6 +59,11 @@ class RoughEdgesTest {
     new VmfsCli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(quiet, true, StandardCharsets.UTF_8), true)
         .run(new String[] {"disk", "export", img, "d.vmdk", dir.resolve("out2.raw").toString(), "--quiet"});
     assertThat(quiet.toString(StandardCharsets.UTF_8)).isEmpty();
+    ByteArrayOutputStream clone = new ByteArrayOutputStream();
+    code = new VmfsCli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(clone, true, StandardCharsets.UTF_8), true)
+        .run(new String[] {"disk", "clone", img, "d.vmdk", "c.vmdk"});
+    assertThat(code).as(clone.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(clone.toString(StandardCharsets.UTF_8)).contains("clone").contains("64/64 MiB");
   }
 
   @Test

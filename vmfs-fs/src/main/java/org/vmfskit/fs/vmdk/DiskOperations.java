@@ -22,6 +22,15 @@ import java.util.Optional;
  */
 public final class DiskOperations {
 
+  /** Told how far a copy is: {@code done} of {@code total} bytes of the disk. */
+  @FunctionalInterface
+  public interface CopyProgress {
+    /** Nothing shown. */
+    CopyProgress NONE = (done, total) -> {};
+
+    void copied(long done, long total);
+  }
+
   private DiskOperations() {}
 
   /**
@@ -101,15 +110,19 @@ public final class DiskOperations {
   /**
    * Clones the disk {@code source}, flattened through its whole chain, into a new base disk
    * {@code target} ({@code createType="vmfs"} with a {@code -flat.vmdk}) of the given allocation;
-   * the source is only read.
+   * the source is only read. {@code progress} is told the bytes of the disk copied so far.
    */
-  public static void clone(DiskStore store, String source, String target, DiskStore.Allocation allocation) throws IOException {
+  public static void clone(DiskStore store, String source, String target, DiskStore.Allocation allocation, CopyProgress progress)
+      throws IOException {
     checkNotNull(store, "store");
     checkNotNull(allocation, "allocation");
+    checkNotNull(progress, "progress");
     if (store.exists(target)) {
       throw new FileAlreadyExistsException(StorePaths.normalize(target), null, "already exists");
     }
     try (VirtualDisk disk = VirtualDisk.open(store, source, false)) {
+      long capacity = disk.capacity();
+      disk.onExportProgress(done -> progress.copied(done, capacity));
       DiskCreation.createBase(store, target, disk.capacity(), allocation);
       String flat = StorePaths.normalize(target).replaceAll("\\.vmdk$", "-flat.vmdk");
       try (DiskFile out = store.open(flat, true)) {
