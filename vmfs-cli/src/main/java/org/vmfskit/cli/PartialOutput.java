@@ -2,10 +2,12 @@ package org.vmfskit.cli;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -30,8 +32,17 @@ final class PartialOutput implements Closeable {
   private final Thread onExit;
   private boolean committed;
 
+  /** A device or pipe ({@code /dev/null}), written in place: renaming over it would replace it with a file. */
+  private PartialOutput(Path special) {
+    this.target = special;
+    this.partial = special;
+    this.onExit = null;
+    this.committed = true;
+  }
+
   private PartialOutput(Path target, boolean directory) throws IOException {
-    this.target = target.toAbsolutePath();
+    // Through a symbolic link to the file it names: the link stays, the file is replaced.
+    this.target = Files.exists(target) ? target.toRealPath() : target.toAbsolutePath();
     String random = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     this.partial = this.target.resolveSibling("." + this.target.getFileName() + "." + random + SUFFIX);
     if (directory) {
@@ -42,9 +53,12 @@ final class PartialOutput implements Closeable {
     Runtime.getRuntime().addShutdownHook(onExit);
   }
 
-  /** Reserves a temporary name for the single file {@code target}; the caller creates it (CREATE_NEW). */
+  /**
+   * Reserves a temporary name for the single file {@code target}, created by {@link #open}; an
+   * existing device or pipe is written in place.
+   */
   static PartialOutput file(Path target) throws IOException {
-    return new PartialOutput(target, false);
+    return isSpecial(target) ? new PartialOutput(target) : new PartialOutput(target, false);
   }
 
   /**
@@ -52,10 +66,25 @@ final class PartialOutput implements Closeable {
    * (a descriptor and its extent): they are written into it under their final names.
    */
   static PartialOutput directory(Path target) throws IOException {
+    if (isSpecial(target)) {
+      throw new java.nio.file.FileSystemException(target.toString(), null, "not a regular file (give the name of a file to write)");
+    }
     return new PartialOutput(target, true);
   }
 
-  /** Returns the temporary file, or the temporary directory. */
+  private static boolean isSpecial(Path target) {
+    return Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target);
+  }
+
+  /** Creates the temporary file, sparse, for writing (opens a device or pipe as it is). */
+  FileChannel open() throws IOException {
+    if (partial == target) {
+      return FileChannel.open(target, StandardOpenOption.WRITE);
+    }
+    return FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.SPARSE);
+  }
+
+  /** Returns the temporary directory (or file). */
   Path path() {
     return partial;
   }
@@ -66,6 +95,9 @@ final class PartialOutput implements Closeable {
    * for appears only once what it refers to is there.
    */
   void commit(boolean replace) throws IOException {
+    if (partial == target) {
+      return;
+    }
     if (!Files.isDirectory(partial)) {
       move(partial, target, replace);
     } else {
@@ -94,6 +126,9 @@ final class PartialOutput implements Closeable {
   /** Deletes the partial output unless it was committed. */
   @Override
   public void close() throws IOException {
+    if (onExit == null) {
+      return;
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(onExit);
     } catch (IllegalStateException shuttingDown) {

@@ -306,7 +306,7 @@ final class VolumeCommands {
         long size = file.size();
         // Written under a temporary name and renamed when complete: a failure leaves no partial LOCALFILE.
         try (PartialOutput partial = PartialOutput.file(local)) {
-          try (FileChannel out = FileChannel.open(partial.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
+          try (FileChannel out = partial.open()) {
             try (ProgressBars bars = new ProgressBars(context)) {
               long step = 256L << 20;
               for (long pos = 0; pos < size; pos += step) {

@@ -187,6 +187,16 @@ class InterruptedWritesTest {
     CliRunner.Run retry = CliRunner.run("get", image.toString(), "/data.bin", back.toString());
     assertThat(retry.exitCode()).as(retry.stderr()).isZero();
     assertThat(VolumeCommandsTest.sha256(back)).isEqualTo(VolumeCommandsTest.sha256(data));
+
+    // A device is written in place, not renamed over; a link keeps pointing at the replaced file.
+    assertThat(CliRunner.run("get", image.toString(), "/data.bin", "/dev/null", "--force").exitCode()).isZero();
+    assertThat(Path.of("/dev/null")).satisfies(devNull -> assertThat(Files.isRegularFile(devNull)).isFalse());
+    Path link = Files.createSymbolicLink(dir.resolve("link.bin"), back.getFileName());
+    Files.write(back, new byte[] {1});
+    assertThat(CliRunner.run("get", image.toString(), "/data.bin", link.toString(), "--force").exitCode()).isZero();
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+    assertThat(VolumeCommandsTest.sha256(back)).isEqualTo(VolumeCommandsTest.sha256(data));
+    assertThat(partials()).isEmpty();
   }
 
   @Test
