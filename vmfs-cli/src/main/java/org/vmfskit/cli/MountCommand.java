@@ -155,15 +155,15 @@ final class MountCommand {
   }
 
   private static VmfsFileSystem openVolume(Path image, boolean writable) throws IOException {
-    if (!Files.exists(image)) {
-      throw new NoSuchFileException(image.toString());
-    }
+    // Opened through Images, so a partition of a disk image, an .E01 set or a VMDK mount as well.
+    org.vmfskit.fs.file.Vmfs vmfs = writable ? Images.openWritable(image) : Images.openReadOnly(image);
     FileSystemProvider provider = FileSystemProvider.installedProviders().stream()
         .filter(p -> p.getScheme().equals("vmfs")).findFirst().orElseGet(VmfsFileSystemProvider::new);
     try {
-      return (VmfsFileSystem) provider.newFileSystem(image, Map.of("writable", writable));
-    } catch (UnsupportedOperationException e) {
-      throw new FileSystemException(image.toString(), null, "not a VMFS datastore image (no LVM header at 0x100000); give the image file itself");
+      return (VmfsFileSystem) provider.newFileSystem(image, Map.of("writable", writable, "volume", vmfs));
+    } catch (IOException | RuntimeException e) {
+      vmfs.close();
+      throw e;
     }
   }
 

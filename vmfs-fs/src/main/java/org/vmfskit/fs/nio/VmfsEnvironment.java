@@ -16,6 +16,10 @@ import java.util.Set;
  *   image is opened read-only, every change fails with
  *   {@link java.nio.file.ReadOnlyFileSystemException}, and the image's bytes are never written
  *   (evidence stays untouched).</td></tr>
+ * <tr><td>{@code volume}</td><td>{@link org.vmfskit.fs.file.Vmfs}</td><td>none</td><td>A volume
+ *   the caller already opened (say through a container: a partition of a disk image, an
+ *   {@code .E01} set, a VMDK); the file system serves it instead of opening the image, and closes
+ *   it. {@code writable} must match how it was opened.</td></tr>
  * </tbody>
  * </table>
  *
@@ -28,8 +32,19 @@ record VmfsEnvironment(boolean writable) {
 
   /** The property that makes the file system writable. */
   static final String WRITABLE = "writable";
+  /** The property that hands over an already opened volume. */
+  static final String VOLUME = "volume";
 
-  private static final Set<String> KNOWN = Set.of(WRITABLE);
+  private static final Set<String> KNOWN = Set.of(WRITABLE, VOLUME);
+
+  /** Returns the volume handed over in {@code env}, or null. */
+  static org.vmfskit.fs.file.Vmfs volume(Map<String, ?> env) {
+    Object value = env.get(VOLUME);
+    if (value != null && !(value instanceof org.vmfskit.fs.file.Vmfs)) {
+      throw new IllegalArgumentException("property '" + VOLUME + "' must be an open Vmfs, was " + value.getClass().getName());
+    }
+    return (org.vmfskit.fs.file.Vmfs) value;
+  }
 
   /** Parses and checks {@code env}. */
   static VmfsEnvironment of(Map<String, ?> env) {

@@ -81,7 +81,8 @@ public final class VmfsFileSystemProvider extends FileSystemProvider {
    */
   @Override
   public FileSystem newFileSystem(Path image, Map<String, ?> env) throws IOException {
-    if (!VolumeOpener.hasVmfsMagic(image)) {
+    Vmfs given = VmfsEnvironment.volume(env);
+    if (given == null && !VolumeOpener.hasVmfsMagic(image)) {
       throw new UnsupportedOperationException("not a VMFS datastore image (no LVM magic at 0x100000): " + image);
     }
     VmfsEnvironment environment = VmfsEnvironment.of(env);
@@ -90,7 +91,7 @@ public final class VmfsFileSystemProvider extends FileSystemProvider {
       if (open.containsKey(real)) {
         throw new FileSystemAlreadyExistsException(real.toString());
       }
-      Vmfs vmfs = VolumeOpener.open(real, environment.writable());
+      Vmfs vmfs = given != null ? given : VolumeOpener.open(real, environment.writable());
       VmfsFileSystem fs = new VmfsFileSystem(this, real, vmfs, !environment.writable());
       open.put(real, fs);
       return fs;

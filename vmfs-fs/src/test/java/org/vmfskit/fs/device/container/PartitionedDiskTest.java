@@ -206,6 +206,32 @@ class PartitionedDiskTest {
   }
 
   @Test
+  void gptWrittenBySgdisk_isReadAndItsVmfsPartitionOpened() throws Exception {
+    assumeTrue(ExternalTool.available("sgdisk"), "sgdisk not installed");
+    Path disk = dir.resolve("by-sgdisk.img");
+    try (var file = org.vmfskit.fs.device.FileChannelBlockDevice.create(disk, DiskImages.VMFS_BYTES + (8L << 20))) {
+      // An empty sparse file for sgdisk to partition.
+    }
+    ExternalTool.Result made = ExternalTool.run(60, "sgdisk", "-n", "1:2048:+4M", "-t", "1:EF00", "-c", "1:EFI",
+        "-n", "2:0:+" + (DiskImages.VMFS_BYTES >> 20) + "M", "-t", "2:" + GptEntry.TYPE_VMFS, "-c", "2:datastore1", disk.toString());
+    assertThat(made.exitCode()).as(made.stdout() + made.stderr()).isZero();
+    Partition datastore;
+    try (var device = org.vmfskit.fs.device.FileChannelBlockDevice.openWritable(disk)) {
+      PartitionTable table = PartitionTables.read(device).orElseThrow();
+      assertThat(table.partitions()).extracting(Partition::number, Partition::kind, Partition::name).containsExactly(
+          org.assertj.core.groups.Tuple.tuple(1, Partition.Kind.EFI_SYSTEM, "EFI"), org.assertj.core.groups.Tuple.tuple(2, Partition.Kind.VMFS, "datastore1"));
+      datastore = table.partitions().get(1);
+      assertThat(datastore.startBytes()).isEqualTo(2048L * 512 + (4L << 20));
+      assertThat(datastore.lengthBytes()).isEqualTo(DiskImages.VMFS_BYTES);
+    }
+    try (Vmfs vmfs = Vmfs.format(new org.vmfskit.fs.device.PartitionBlockDevice(org.vmfskit.fs.device.FileChannelBlockDevice.openWritable(disk),
+        datastore.startBytes(), datastore.lengthBytes(), "p2"), Images.options(256L << 20))) {
+      hello(vmfs);
+    }
+    assertThat(readHello(ImageOpener.open(disk, OptionalInt.empty()))).isEqualTo(HELLO);
+  }
+
+  @Test
   void gptBuiltHere_isAcceptedBySgdisk() throws Exception {
     assumeTrue(ExternalTool.available("sgdisk"), "sgdisk not installed");
     Path disk = dir.resolve("sg.img");
