@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmfskit.fs.device.FileChannelBlockDevice;
@@ -30,14 +31,23 @@ class RecoveryApiTest {
 
   private static final long VOLUME = 512L << 20;
 
+  /** Holds the pre-revert content of the shared image's VM. */
+  @TempDir static Path shared;
+  private static SparseMemoryBlockDevice image;
+
   @TempDir Path dir;
 
-  private SparseMemoryBlockDevice memoryImage() throws IOException {
-    SparseMemoryBlockDevice device = new SparseMemoryBlockDevice(VOLUME);
-    try (Vmfs vmfs = Vmfs.format(device, FormatOptions.builder(VOLUME).seed(9).timeSeconds(1_700_000_000).build())) {
-      RevertFixture.build(vmfs, dir, "vm", 256L << 20, 4, 60, 64 << 10, 0, 0);
+  /** One reverted datastore for the tests that only read it (recovery never writes its input). */
+  @BeforeAll
+  static void buildImage() throws IOException {
+    image = new SparseMemoryBlockDevice(VOLUME);
+    try (Vmfs vmfs = Vmfs.format(image, FormatOptions.builder(VOLUME).seed(9).timeSeconds(1_700_000_000).build())) {
+      RevertFixture.build(vmfs, shared, "vm", 256L << 20, 4, 60, 64 << 10, 0, 0);
     }
-    return device;
+  }
+
+  private static SparseMemoryBlockDevice memoryImage() {
+    return image;
   }
 
   private Path fileImage() throws IOException {
@@ -204,7 +214,7 @@ class RecoveryApiTest {
   }
 
   private RevertFixture.Vm vm() {
-    return new RevertFixture.Vm("/vm", "vm", 256L << 20, dir.resolve("vm-expected.raw"), "");
+    return new RevertFixture.Vm("/vm", "vm", 256L << 20, shared.resolve("vm-expected.raw"), "");
   }
 
   private static void assertHashesMatchFiles(RecoveryResult result) throws IOException {
