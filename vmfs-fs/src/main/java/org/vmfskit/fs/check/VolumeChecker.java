@@ -323,7 +323,7 @@ public final class VolumeChecker {
           add(Problem.Kind.BAD_ENTRY, -1, "directory " + dir + ": entry \"" + entry.name() + "\" says type " + entry.type() + " but the FD is " + fd.type());
         }
         references.addTo(target.raw(), 1);
-        if (fd.isDirectory()) {
+        if (isWalkedDirectory(fd)) {
           subdirectories.addTo(dir.raw(), 1);
           queue.add(new FileDescriptorAddr[] {target, dir});
         }
@@ -338,7 +338,7 @@ public final class VolumeChecker {
             + " bytes) is live but no directory names it and it holds no data (an interrupted create): leaked");
       } else if (count == 0) {
         add(Problem.Kind.ORPHANED_FD, volume.fdDeviceOffset(address), "FD " + address + " (" + fd.type() + ", " + fd.size() + " bytes) is live but no directory names it");
-      } else if (fd.isDirectory()) {
+      } else if (isWalkedDirectory(fd)) {
         long expected = 2 + subdirectories.get(raw);
         if (fd.nlink() != expected) {
           add(Problem.Kind.DIRECTORY_ERROR, volume.fdDeviceOffset(address), "directory " + address + " has nlink " + fd.nlink() + ", expected " + expected);
@@ -350,6 +350,17 @@ public final class VolumeChecker {
         add(Problem.Kind.BAD_ENTRY, volume.fdDeviceOffset(address), "FD " + address + " has nlink " + fd.nlink() + " but " + count + " entries name it");
       }
     }
+  }
+
+  /**
+   * Returns whether {@code fd} is a directory with entries to walk and a link count of 2 plus its
+   * subdirectories. A system directory of size 0 is not: vmfskit before issue 11 wrote
+   * {@code .sdd.sf} so (type 5, S_IFDIR, nlink 1, no block, no "." or ".."), and images made then
+   * must still check clean; it is counted as a file (nlink = its entries), and not in its parent's
+   * link count.
+   */
+  static boolean isWalkedDirectory(FileDescriptor fd) {
+    return fd.isDirectory() && !(fd.type() == FileType.SYSTEM && fd.size() == 0);
   }
 
   private void checkDots(FileDescriptorAddr dir, FileDescriptorAddr parent, List<DirEntry> entries) {

@@ -105,7 +105,7 @@ public final class VolumeRepairer {
         refused.add("kept the " + named.size() + " entries naming FD " + target + ", which vmfskit does not fully understand");
         continue;
       }
-      if (fd.isDirectory()) {
+      if (VolumeChecker.isWalkedDirectory(fd)) {
         FileDescriptorAddr parent = dotdotOf(target);
         for (Ref ref : named) {
           if (ref.directory().equals(parent)) {
@@ -180,7 +180,7 @@ public final class VolumeRepairer {
       return false;
     }
     FileDescriptor fd = readLiveFd(FileDescriptorAddr.decodeFd(entry.rawAddress(), "DirEntry", -1));
-    return fd != null && fd.isDirectory();
+    return fd != null && VolumeChecker.isWalkedDirectory(fd);
   }
 
   private FileDescriptorAddr dotdotOf(FileDescriptorAddr dir) throws IOException {
@@ -264,7 +264,7 @@ public final class VolumeRepairer {
     for (int raw : analysis.liveAddresses().toIntArray()) {
       FileDescriptorAddr address = FileDescriptorAddr.decodeFd(raw, "FD", -1);
       FileDescriptor fd = readLiveFd(address);
-      if (fd == null || !fd.isDirectory() || analysis.references().get(raw) == 0) {
+      if (fd == null || !VolumeChecker.isWalkedDirectory(fd) || analysis.references().get(raw) == 0) {
         continue;
       }
       long expected = 2 + analysis.subdirectories().get(raw);

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vmfskit.fs.device.FileChannelBlockDevice;
 import org.vmfskit.fs.file.FileStat;
 import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.format.AddressingMode;
+import org.vmfskit.fs.format.FileBlockAddr;
 import org.vmfskit.fs.format.FileDescriptor;
 import org.vmfskit.fs.format.FileDescriptorAddr;
 import org.vmfskit.fs.format.FileType;
@@ -20,6 +22,7 @@ import org.vmfskit.fs.testing.EsxiLayout;
 import org.vmfskit.fs.testing.Images;
 import org.vmfskit.fs.testing.WriteRecorder;
 import org.vmfskit.fs.volume.FormatOptions;
+import org.vmfskit.fs.volume.ResourceKind;
 
 /**
  * A VMFS5 volume laid out as ESXi lays it out ({@code .sdd.sf} a type-5 FD with S_IFDIR in its
@@ -100,6 +103,42 @@ class EsxiSddLayoutTest {
       assertThat(vmfs.volume().readFd(FileDescriptorAddr.ROOT).nlink()).isEqualTo(4);
       assertThat(VolumeChecker.check(vmfs).problems()).isEmpty();
     }
+  }
+
+  /**
+   * vmfskit before issue 11 wrote {@code .sdd.sf} as an empty type-5 FD with S_IFDIR | 0500,
+   * nlink 1 and no block, and the root with nlink 2 (testdata/sample-datastore.img.gz has it):
+   * such images still check clean, and a repair leaves them alone.
+   */
+  @Test
+  void preIssue11Layout_stillChecksClean_andRepairWritesNothing() throws IOException {
+    Path image = dir.resolve("old.img");
+    FormatOptions options = Images.options(256 * Images.MIB);
+    try (Vmfs vmfs = Vmfs.format(FileChannelBlockDevice.create(image, options.imageBytes()), options)) {
+      var volume = vmfs.volume();
+      var lock = volume.lock().writeLock();
+      lock.lock();
+      try {
+        var txn = volume.begin();
+        FileDescriptor sdd = volume.readFd(EsxiLayout.SDD);
+        txn.free(ResourceKind.FILE_BLOCK, FileBlockAddr.blockOf(sdd.address(0)));
+        volume.writeFd(txn, sdd.withLayout(0, sdd.blockSize(), AddressingMode.RESIDENT, 0, 0, new byte[FileDescriptor.DATA_SIZE])
+            .withNlink(1).withMode(FileDescriptor.S_IFDIR | 0500));
+        volume.writeFd(txn, volume.readFd(FileDescriptorAddr.ROOT).withNlink(2));
+        txn.commit();
+      } finally {
+        volume.afterCommit();
+        lock.unlock();
+      }
+      volume.flush();
+      assertThat(VolumeChecker.check(vmfs).problems()).isEmpty();
+      assertThat(vmfs.list("/.sdd.sf")).isEmpty();
+    }
+    WriteRecorder recorder = new WriteRecorder(FileChannelBlockDevice.openWritable(image));
+    try (Vmfs vmfs = Vmfs.open(recorder)) {
+      assertThat(VolumeRepairer.repair(vmfs).changes()).isEmpty();
+    }
+    assertThat(recorder.offsets().toLongArray()).isEmpty();
   }
 
   @Test
