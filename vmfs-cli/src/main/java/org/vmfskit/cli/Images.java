@@ -1,22 +1,21 @@
 package org.vmfskit.cli;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import org.vmfskit.fs.device.BlockDevice;
-import org.vmfskit.fs.device.FileChannelBlockDevice;
-import org.vmfskit.fs.device.ReadOnlyBlockDevice;
+import org.vmfskit.fs.file.OpenOptions;
 import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.format.CorruptStructureException;
+import org.vmfskit.fs.format.TruncatedImageException;
 
 /**
- * Opens image files for commands: read commands get a read-only device (evidence is never
- * written), changing commands a writable one holding an exclusive lock, so a second writer is
- * refused with a clear message instead of corrupting the volume.
+ * Opens image files for commands through the library's front door ({@code Vmfs.open(Path,
+ * OpenOptions)}): read commands get a read-only volume (evidence is never written), changing
+ * commands a writable one holding the library's writer lock, so a second writer is refused with a
+ * clear message instead of corrupting the volume. This class adds what only the command needs:
+ * {@code .gz} working copies and naming input that is not a VMFS image.
  */
 final class Images {
 
@@ -28,8 +27,7 @@ final class Images {
     if (CompressedImages.isCompressed(image)) {
       image = CompressedImages.expand(image);
     }
-    BlockDevice device = new ReadOnlyBlockDevice(FileChannelBlockDevice.openReadOnly(image));
-    return openVolume(device);
+    return openVolume(image, OpenOptions.readOnly());
   }
 
   /** Returns the image itself, or for a {@code .gz} image its expanded read-only working copy. */
@@ -49,49 +47,32 @@ final class Images {
     return image + " (gzip, SHA-256 " + CompressedImages.sha256(image) + "; read through its expanded copy " + CompressedImages.expand(image) + ")";
   }
 
-  /** Opens {@code image} for changes, refusing when another process holds it. */
+  /**
+   * Opens {@code image} for changes, holding the library's writer lock: a second writer, in this
+   * process or another, is refused ("image is in use by another writer").
+   */
   static Vmfs openWritable(Path image) throws IOException {
     checkExists(image);
     if (CompressedImages.isCompressed(image)) {
-      throw new java.nio.file.FileSystemException(image.toString(), null, "a compressed image opens read-only; expand it first (gunzip -k)");
+      throw new FileSystemException(image.toString(), null, "a compressed image opens read-only; expand it first (gunzip -k)");
     }
-    FileChannel channel = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    lock(channel, image);
-    return openVolume(FileChannelBlockDevice.of(channel, image.toString(), false));
+    return openVolume(image, OpenOptions.writable());
   }
 
-  /** Takes the exclusive lock on a writable image channel. */
-  static void lock(FileChannel channel, Path image) throws IOException {
-    FileLock lock;
+  /** Opens through the library's front door (which closes the image on failure), naming non-VMFS input. */
+  private static Vmfs openVolume(Path image, OpenOptions options) throws IOException {
     try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
-    }
-    if (lock == null) {
-      channel.close();
-      throw new java.nio.file.FileSystemException(image.toString(), null, "image is in use by another vmfs process (it holds the write lock)");
-    }
-  }
-
-  private static Vmfs openVolume(BlockDevice device) throws IOException {
-    try {
-      return Vmfs.open(device);
-    } catch (org.vmfskit.fs.format.CorruptStructureException e) {
-      device.close();
+      return Vmfs.open(image, options);
+    } catch (CorruptStructureException e) {
       if (e.structure().equals("LvmHeader") && e.field().equals("magic")) {
-        throw new java.nio.file.FileSystemException(device.name(), null,
+        throw new FileSystemException(image.toString(), null,
             "not a VMFS datastore image (" + e.getMessage() + "); give the image file itself, not a VMDK or partition dump");
       }
       throw e;
-    } catch (org.vmfskit.fs.format.TruncatedImageException e) {
-      device.close();
+    } catch (TruncatedImageException e) {
       if (e.structure().equals("LvmHeader") || e.structure().equals("FsDescriptor")) {
-        throw new java.nio.file.FileSystemException(device.name(), null, "not a VMFS datastore image, or a truncated one (" + e.getMessage() + ")");
+        throw new FileSystemException(image.toString(), null, "not a VMFS datastore image, or a truncated one (" + e.getMessage() + ")");
       }
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      device.close();
       throw e;
     }
   }
@@ -101,7 +82,7 @@ final class Images {
       throw new NoSuchFileException(image.toString());
     }
     if (Files.isDirectory(image)) {
-      throw new java.nio.file.FileSystemException(image.toString(), null, "is a directory, not an image file");
+      throw new FileSystemException(image.toString(), null, "is a directory, not an image file");
     }
   }
 }
