@@ -1,35 +1,39 @@
 package org.vmfskit.cli;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.apache.commons.cli.Option;
 import org.vmfskit.fs.device.BlockDevice;
-import org.vmfskit.fs.device.FileChannelBlockDevice;
+import org.vmfskit.fs.device.ImageFiles;
 import org.vmfskit.fs.device.container.ImageLayout;
 import org.vmfskit.fs.device.container.ImageOpener;
 import org.vmfskit.fs.device.container.OpenedImage;
+import org.vmfskit.fs.file.OpenOptions;
 import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.format.CorruptStructureException;
+import org.vmfskit.fs.format.TruncatedImageException;
 
 /**
- * Opens image files for commands: read commands get a read-only device (evidence is never
- * written), changing commands a writable one holding an exclusive lock, so a second writer is
- * refused with a clear message instead of corrupting the volume.
+ * Opens image files for commands, by content (a datastore, a GPT/MBR disk image, an EWF set, a
+ * VMDK), through the library: read commands get a read-only volume (evidence is never written),
+ * changing commands a writable one holding the library's writer lock, so a second writer is refused
+ * with a clear message instead of corrupting the volume. This class adds what only the command
+ * needs: {@code .gz} working copies, the {@code --partition} choice, the refusal of images whose
+ * mode is read-only, and naming input that is not a VMFS image.
  */
 final class Images {
 
   /** The partition chosen with the global {@code --partition N} option, bound for one command run. */
-  static final ScopedValue<java.util.OptionalInt> PARTITION = ScopedValue.newInstance();
+  static final ScopedValue<OptionalInt> PARTITION = ScopedValue.newInstance();
 
   /** A volume opened through its container, and how it was found. */
   record Opened(Vmfs vmfs, ImageLayout layout) implements java.io.Closeable {
@@ -41,8 +45,8 @@ final class Images {
 
   private Images() {}
 
-  private static java.util.OptionalInt partition() {
-    return PARTITION.orElse(java.util.OptionalInt.empty());
+  private static OptionalInt partition() {
+    return PARTITION.orElse(OptionalInt.empty());
   }
 
   /**
@@ -57,7 +61,7 @@ final class Images {
   /** Opens {@code image} read-only as {@link #openReadOnly} does, keeping its container layout. */
   static Opened open(Path image) throws IOException {
     OpenedImage opened = openDevice(image);
-    return new Opened(openVolume(opened.device()), opened.layout());
+    return new Opened(openVolume(image, opened.device(), OpenOptions.readOnly()), opened.layout());
   }
 
   /** Opens the datastore device inside {@code image}, read-only, by content. */
@@ -94,28 +98,28 @@ final class Images {
   }
 
   /**
-   * Opens {@code image} for changes, refusing when another process holds it, and, unless
-   * {@code force}, when no one may write the file by its mode: root may write any file, but an
-   * image made read-only with {@code chmod 444} is usually evidence someone meant to protect.
+   * Opens {@code image} for changes, holding the library's writer lock (a second writer, in this
+   * process or another, is refused: "image is in use by another writer"), and, unless
+   * {@code force}, refusing an image file no one may write by its mode: root may write any file,
+   * but an image made read-only with {@code chmod 444} is usually evidence someone meant to protect.
+   * A datastore partition of a disk image is written in place; containers (EWF, VMDK) are refused.
    */
   static Vmfs openWritable(Path image, boolean force) throws IOException {
     checkExists(image);
     if (CompressedImages.isCompressed(image)) {
-      throw new java.nio.file.FileSystemException(image.toString(), null, "a compressed image opens read-only; expand it first (gunzip -k)");
+      throw new FileSystemException(image.toString(), null, "a compressed image opens read-only; expand it first (gunzip -k)");
     }
     if (!force) {
       refuseReadOnlyMode(image);
     }
-    FileChannel channel;
+    BlockDevice file;
     try {
-      channel = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      file = ImageFiles.open(image, ImageFiles.Access.READ_WRITE);
     } catch (AccessDeniedException e) {
       throw new AccessDeniedException(image.toString(), null, "permission denied opening it for writing (commands that only read it, "
           + "such as info, ls and get, do not need that)");
     }
-    lock(channel, image);
-    // Containers (EWF, VMDK) are refused by the opener; a datastore partition of a disk image is written in place.
-    return openVolume(ImageOpener.open(image, FileChannelBlockDevice.of(channel, image.toString(), false), partition()).device());
+    return openVolume(image, ImageOpener.open(image, file, partition()).device(), OpenOptions.writable());
   }
 
   private static void refuseReadOnlyMode(Path image) throws IOException {
@@ -130,43 +134,24 @@ final class Images {
       for (PosixFilePermission permission : permissions) {
         mode |= 0400 >> permission.ordinal();
       }
-      throw new java.nio.file.FileSystemException(image.toString(), null,
-          "the image file is read-only (mode 0%o); pass --force to write to it anyway".formatted(mode));
+      throw new FileSystemException(image.toString(), null, "the image file is read-only (mode 0%o); pass --force to write to it anyway".formatted(mode));
     }
   }
 
-  /** Takes the exclusive lock on a writable image channel. */
-  static void lock(FileChannel channel, Path image) throws IOException {
-    FileLock lock;
+  /** Opens the volume through the library's front door (which closes the device on failure), naming non-VMFS input. */
+  private static Vmfs openVolume(Path image, BlockDevice device, OpenOptions options) throws IOException {
     try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
-    }
-    if (lock == null) {
-      channel.close();
-      throw new java.nio.file.FileSystemException(image.toString(), null, "image is in use by another vmfs process (it holds the write lock)");
-    }
-  }
-
-  private static Vmfs openVolume(BlockDevice device) throws IOException {
-    try {
-      return Vmfs.open(device);
-    } catch (org.vmfskit.fs.format.CorruptStructureException e) {
-      device.close();
+      return Vmfs.open(device, options);
+    } catch (CorruptStructureException e) {
       if (e.structure().equals("LvmHeader") && e.field().equals("magic")) {
-        throw new java.nio.file.FileSystemException(device.name(), null,
+        throw new FileSystemException(image.toString(), null,
             "not a VMFS datastore image (" + e.getMessage() + "); give a datastore image, a disk image with a VMFS partition, an .E01 set or a .vmdk");
       }
       throw e;
-    } catch (org.vmfskit.fs.format.TruncatedImageException e) {
-      device.close();
+    } catch (TruncatedImageException e) {
       if (e.structure().equals("LvmHeader") || e.structure().equals("FsDescriptor")) {
-        throw new java.nio.file.FileSystemException(device.name(), null, "not a VMFS datastore image, or a truncated one (" + e.getMessage() + ")");
+        throw new FileSystemException(image.toString(), null, "not a VMFS datastore image, or a truncated one (" + e.getMessage() + ")");
       }
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      device.close();
       throw e;
     }
   }
@@ -176,7 +161,7 @@ final class Images {
       throw new NoSuchFileException(image.toString());
     }
     if (Files.isDirectory(image)) {
-      throw new java.nio.file.FileSystemException(image.toString(), null, "is a directory, not an image file");
+      throw new FileSystemException(image.toString(), null, "is a directory, not an image file");
     }
   }
 }

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.vmfskit.fs.device.FileChannelBlockDevice;
 import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.snapshot.DiskSlot;
 import org.vmfskit.fs.snapshot.SnapshotEntry;
 import org.vmfskit.fs.snapshot.SnapshotManager;
+import org.vmfskit.fs.snapshot.SnapshotRef;
 import org.vmfskit.fs.volume.FormatOptions;
 
 /**
@@ -65,7 +67,7 @@ public final class SampleDatastore {
       SnapshotEntry snapshot = vm.take("before-upgrade", "state before the payroll upgrade", false);
       writeRecords(vm, random, "payroll", 2 << 20, 0, DISK);
       String beforeRevert = diskSha256(vm);
-      vm.revert(snapshot.uid());
+      vm.revert(SnapshotRef.uid(snapshot.uid()));
       writeRecords(vm, random, "after the revert", 256 << 10, 0, DISK);
       return beforeRevert;
     }
@@ -80,7 +82,7 @@ public final class SampleDatastore {
     }
     ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
     for (long offset = 0; offset < DISK; offset += buffer.capacity()) {
-      vm.readDisk("scsi0:0", offset, buffer.clear());
+      vm.readDisk(DiskSlot.scsi(0, 0), offset, buffer.clear());
       sha.update(buffer.flip());
     }
     return java.util.HexFormat.of().formatHex(sha.digest());
@@ -103,7 +105,7 @@ public final class SampleDatastore {
         record++;
       }
       byte[] bytes = text.substring(0, length).getBytes(StandardCharsets.US_ASCII);
-      vm.writeDisk("scsi0:0", offset, ByteBuffer.wrap(bytes));
+      vm.writeDisk(DiskSlot.scsi(0, 0), offset, ByteBuffer.wrap(bytes));
       written += length;
     }
   }

@@ -16,8 +16,10 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.snapshot.ConsistencyIssue;
+import org.vmfskit.fs.snapshot.DiskSlot;
 import org.vmfskit.fs.snapshot.SnapshotEntry;
 import org.vmfskit.fs.snapshot.SnapshotManager;
+import org.vmfskit.fs.snapshot.SnapshotRef;
 import org.vmfskit.fs.snapshot.SnapshotTree;
 
 /** The snapshot commands: take, list, revert, delete, verify. SNAPSHOT is a display name or {@code #UID}. */
@@ -63,6 +65,13 @@ final class SnapshotCommands {
       String checkpoint, List<SnapshotEntry.SnapshotDisk> disks, String digest) {}
 
   /** The whole of {@code list --json}. */
+  /** Returns the live disks keyed by their {@code .vmx} node names, as the JSON listing shows them. */
+  static Map<String, String> nodes(Map<DiskSlot, String> liveDisks) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    liveDisks.forEach((slot, path) -> out.put(slot.toString(), path));
+    return out;
+  }
+
   record Listing(String vm, String directory, Integer current, boolean needConsolidate, Map<String, String> liveDisks,
       List<Row> snapshots, List<ConsistencyIssue> issues) {}
 
@@ -86,7 +95,7 @@ final class SnapshotCommands {
                 tree.current().equals(Optional.of(s.uid())), s.fileName(), s.disks(), s.digest().orElse(null)));
           }
           context.out().println(Json.write(new Listing(vm.directory().name(), "/" + vm.directory().path(), tree.current().orElse(null),
-              tree.needConsolidate() || !issues.isEmpty(), vm.liveDisks(), rows, issues)));
+              tree.needConsolidate() || !issues.isEmpty(), nodes(vm.liveDisks()), rows, issues)));
           return VmfsCli.OK;
         }
         PrintStream out = context.out();
@@ -144,8 +153,8 @@ final class SnapshotCommands {
     public int execute(CommandLine line, CliContext context) throws IOException {
       try (Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
-        SnapshotEntry entry = vm.find(line.getArgs()[2]);
-        vm.revert(entry.uid());
+        SnapshotEntry entry = vm.find(SnapshotRef.parse(line.getArgs()[2]));
+        vm.revert(SnapshotRef.uid(entry.uid()));
         context.out().printf("reverted to \"%s\" (uid %d)%s%n", entry.displayName(), entry.uid(), entry.memory() ? ", memory restored" : ", powered off");
       }
       return VmfsCli.OK;
@@ -172,8 +181,8 @@ final class SnapshotCommands {
           vm.deleteAll();
           context.out().printf("deleted %d snapshot(s); live state consolidated into the base disk(s)%n", count);
         } else {
-          SnapshotEntry entry = vm.find(line.getArgs()[2]);
-          vm.delete(entry.uid());
+          SnapshotEntry entry = vm.find(SnapshotRef.parse(line.getArgs()[2]));
+          vm.delete(SnapshotRef.uid(entry.uid()));
           context.out().printf("deleted snapshot \"%s\" (uid %d)%n", entry.displayName(), entry.uid());
         }
       }
@@ -192,8 +201,8 @@ final class SnapshotCommands {
     public int execute(CommandLine line, CliContext context) throws IOException {
       try (Vmfs vmfs = Images.openReadOnly(image(line))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
-        Optional<Integer> uid = line.getArgs().length == 3 ? Optional.of(vm.find(line.getArgs()[2]).uid()) : Optional.empty();
-        List<SnapshotManager.VerifyResult> results = vm.verify(uid);
+        Optional<SnapshotRef> ref = line.getArgs().length == 3 ? Optional.of(SnapshotRef.parse(line.getArgs()[2])) : Optional.empty();
+        List<SnapshotManager.VerifyResult> results = vm.verify(ref);
         if (line.hasOption("json")) {
           context.out().println(Json.write(results));
         } else {

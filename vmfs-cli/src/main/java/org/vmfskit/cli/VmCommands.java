@@ -15,7 +15,9 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.snapshot.DiskSlot;
 import org.vmfskit.fs.snapshot.SnapshotManager;
+import org.vmfskit.fs.snapshot.SnapshotRef;
 
 /** The commands that make and change VMs on a datastore: vm create, vm write-memory, vm write-disk, vm clone. */
 final class VmCommands {
@@ -30,6 +32,15 @@ final class VmCommands {
 
   static long offset(CommandLine line) throws UsageException {
     return Sizes.option(line, "offset", 0);
+  }
+
+  /** Parses a {@code --disk} node such as {@code scsi0:1} at the command's edge. */
+  static DiskSlot diskSlot(String node) throws UsageException {
+    try {
+      return DiskSlot.parse(node);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("bad --disk: " + e.getMessage());
+    }
   }
 
   /** {@code vmfs vm create IMAGE /DIR --disk-size SIZE [--memory SIZE]}. */
@@ -105,7 +116,7 @@ final class VmCommands {
 
     public int execute(CommandLine line, CliContext context) throws IOException, UsageException {
       long offset = offset(line);
-      String node = line.getOptionValue("disk", "scsi0:0");
+      DiskSlot node = diskSlot(line.getOptionValue("disk", "scsi0:0"));
       try (FileChannel in = FileChannel.open(Path.of(line.getOptionValue("from")), StandardOpenOption.READ);
           Vmfs vmfs = Images.openWritable(image(line), line.hasOption("force"))) {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
@@ -163,11 +174,10 @@ final class VmCommands {
         SnapshotManager vm = SnapshotManager.open(vmfs, line.getArgs()[1]);
         SnapshotManager clone;
         if (line.hasOption("linked")) {
-          int uid = vm.find(line.getOptionValue("linked")).uid();
-          clone = vm.cloneLinked(line.getArgs()[2], uid, line.hasOption("absolute-hint"));
+          clone = vm.cloneLinked(line.getArgs()[2], SnapshotRef.parse(line.getOptionValue("linked")), line.hasOption("absolute-hint"));
         } else {
-          Optional<Integer> uid = line.hasOption("snapshot") ? Optional.of(vm.find(line.getOptionValue("snapshot")).uid()) : Optional.empty();
-          clone = vm.cloneFull(line.getArgs()[2], uid);
+          Optional<SnapshotRef> ref = line.hasOption("snapshot") ? Optional.of(SnapshotRef.parse(line.getOptionValue("snapshot"))) : Optional.empty();
+          clone = vm.cloneFull(line.getArgs()[2], ref);
         }
         context.out().printf("cloned /%s to /%s (%s)%n", vm.directory().path(), clone.directory().path(),
             line.hasOption("linked") ? "linked" : "full");

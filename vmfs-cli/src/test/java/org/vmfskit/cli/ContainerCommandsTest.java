@@ -15,6 +15,7 @@ import org.vmfskit.fs.device.FileChannelBlockDevice;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.testing.DiskImages;
 import org.vmfskit.fs.testing.Images;
+import org.vmfskit.fs.volume.FormatOptions;
 import org.vmfskit.fs.vmdk.DiskStore;
 import org.vmfskit.fs.vmdk.VirtualDisk;
 import org.vmfskit.fs.vmdk.VmfsDiskStore;
@@ -84,7 +85,7 @@ class ContainerCommandsTest {
   void lsAndInfo_onAnE01Set_readTheDatastore_andWritesAreRefused() throws Exception {
     assumeTrue(ExternalTool.available("ewfacquire"), "ewfacquire (ewf-tools) not installed");
     Path raw = dir.resolve("ds.img");
-    try (Vmfs vmfs = Vmfs.format(FileChannelBlockDevice.create(raw, 0), Images.options(256L << 20))) {
+    try (Vmfs vmfs = Vmfs.format(FileChannelBlockDevice.create(raw, 0), FormatOptions.builder(256L << 20).seed(1).timeSeconds(1_700_000_000L).label("testvol").build())) {
       hello(vmfs);
     }
     ExternalTool.Result acquired = ExternalTool.run(300, "ewfacquire", "-u", "-q", "-t", dir.resolve("evidence").toString(),

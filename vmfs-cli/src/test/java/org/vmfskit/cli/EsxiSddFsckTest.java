@@ -23,7 +23,7 @@ class EsxiSddFsckTest {
 
   private Path esxiImage() throws Exception {
     Path image = dir.resolve("esxi.img");
-    FormatOptions options = Images.options(256 * Images.MIB);
+    FormatOptions options = FormatOptions.builder(256L << 20).seed(1).timeSeconds(1_700_000_000L).label("testvol").build();
     try (Vmfs vmfs = Vmfs.format(FileChannelBlockDevice.create(image, options.imageBytes()), options)) {
       vmfs.mkdir("/vm");
       EsxiLayout.applyTo(vmfs);

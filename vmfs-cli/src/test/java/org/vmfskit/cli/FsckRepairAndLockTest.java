@@ -104,13 +104,13 @@ class FsckRepairAndLockTest {
   void secondWriter_isRefused_whileReadersStillOpen() throws Exception {
     Path image = imageWithFiles();
     try (Vmfs writer = Images.openWritable(image)) {
-      assertThatThrownBy(() -> Images.openWritable(image)).isInstanceOf(FileSystemException.class).hasMessageContaining("in use by another vmfs process");
+      assertThatThrownBy(() -> Images.openWritable(image)).isInstanceOf(FileSystemException.class).hasMessageContaining("in use by another writer");
       try (Vmfs reader = Images.openReadOnly(image)) {
         assertThat(reader.list("/d")).hasSize(5);
       }
       Run put = vmfs("mkdir", image.toString(), "/x");
       assertThat(put.status()).isEqualTo(1);
-      assertThat(put.out()).contains("in use by another vmfs process");
+      assertThat(put.out()).contains("in use by another writer");
       Run ls = vmfs("ls", image.toString(), "/d");
       assertThat(ls.status()).as(ls.out()).isZero();
     }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmfskit.fs.device.FileChannelBlockDevice;
 import org.vmfskit.fs.file.Vmfs;
+import org.vmfskit.fs.snapshot.DiskSlot;
 import org.vmfskit.fs.snapshot.SnapshotManager;
 
 /** The vm and snapshot commands end to end on a sparse image, with exit codes and one-line errors. */
@@ -49,7 +50,7 @@ class SnapshotCommandsTest {
   private byte[] liveDisk(int length) throws Exception {
     try (Vmfs vmfs = Vmfs.open(FileChannelBlockDevice.openReadOnly(image))) {
       ByteBuffer buffer = ByteBuffer.allocate(length);
-      SnapshotManager.open(vmfs, "/vm").readDisk("scsi0:0", 0, buffer);
+      SnapshotManager.open(vmfs, "/vm").readDisk(DiskSlot.scsi(0, 0), 0, buffer);
       return buffer.array();
     }
   }
@@ -94,7 +95,7 @@ class SnapshotCommandsTest {
     assertThat(ok("cat", img(), "/linked/linked-000001.vmdk").out()).contains("parentFileNameHint=\"../vm/vm.vmdk\"");
     try (Vmfs vmfs = Vmfs.open(FileChannelBlockDevice.openReadOnly(image))) {
       ByteBuffer buffer = ByteBuffer.allocate(4000);
-      SnapshotManager.open(vmfs, "/linked").readDisk("scsi0:0", 0, buffer);
+      SnapshotManager.open(vmfs, "/linked").readDisk(DiskSlot.scsi(0, 0), 0, buffer);
       assertThat(buffer.array()).isEqualTo(atS);
     }
   }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.vmfskit.fs.device.FileChannelBlockDevice;
 
 /** The volume commands end to end on sparse image files, with their exit codes and messages. */
 class VolumeCommandsTest {
@@ -172,8 +173,7 @@ class VolumeCommandsTest {
 
   @Test
   void secondWriter_isRefusedWhileReadersWork() throws Exception {
-    try (FileChannel holder = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      Images.lock(holder, image);
+    try (FileChannelBlockDevice holder = FileChannelBlockDevice.openWritable(image)) {
       CliRunner.Run writer = CliRunner.run("mkdir", img(), "/d");
       assertThat(writer.exitCode()).isEqualTo(1);
       assertThat(writer.stderr()).contains("in use");

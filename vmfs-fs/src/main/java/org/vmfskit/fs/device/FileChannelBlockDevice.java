@@ -12,17 +12,38 @@ import java.util.Set;
 /**
  * A block device over a {@link FileChannel} using positional I/O only, so it works on jimfs and
  * on sparse host files alike; it never memory-maps (jimfs cannot).
+ *
+ * <p>{@link #openWritable} and {@link #create} hold the image's writer lock (see
+ * {@link ImageFiles}) until {@link #close}; a channel wrapped with {@link #of} is the caller's to
+ * lock.
  */
 public final class FileChannelBlockDevice implements BlockDevice {
 
   private final FileChannel channel;
   private final String name;
   private final boolean readOnly;
+  /** The writer lock this device holds, released after the channel is closed; null if none. */
+  private final ImageLock lock;
 
-  private FileChannelBlockDevice(FileChannel channel, String name, boolean readOnly) {
+  private FileChannelBlockDevice(FileChannel channel, String name, boolean readOnly, ImageLock lock) {
     this.channel = channel;
     this.name = name;
     this.readOnly = readOnly;
+    this.lock = lock;
+  }
+
+  private FileChannelBlockDevice(FileChannel channel, String name, boolean readOnly) {
+    this(channel, name, readOnly, null);
+  }
+
+  /** Wraps a channel open for writing, holding the image lock; closes the channel when refused. */
+  private static FileChannelBlockDevice locked(FileChannel channel, Path image) throws IOException {
+    try {
+      return new FileChannelBlockDevice(channel, image.toString(), false, ImageLock.acquire(channel, image));
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
   }
 
   /** Opens an existing image for reading only. */
@@ -31,15 +52,20 @@ public final class FileChannelBlockDevice implements BlockDevice {
         FileChannel.open(image, StandardOpenOption.READ), image.toString(), true);
   }
 
-  /** Opens an existing image for reading and writing. */
+  /**
+   * Opens an existing image for reading and writing, holding its writer lock until closed.
+   *
+   * @throws java.nio.file.FileSystemException "image is in use by another writer" when another
+   *     writer, in this process or another, holds it
+   */
   public static FileChannelBlockDevice openWritable(Path image) throws IOException {
-    return new FileChannelBlockDevice(
-        FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE),
-        image.toString(),
-        false);
+    return locked(FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE), image);
   }
 
-  /** Creates a new sparse image file of {@code size} bytes; fails if the file exists. */
+  /**
+   * Creates a new sparse image file of {@code size} bytes, holding its writer lock until closed;
+   * fails if the file exists.
+   */
   public static FileChannelBlockDevice create(Path image, long size) throws IOException {
     Set<StandardOpenOption> options =
         EnumSet.of(
@@ -47,9 +73,13 @@ public final class FileChannelBlockDevice implements BlockDevice {
             StandardOpenOption.SPARSE,
             StandardOpenOption.READ,
             StandardOpenOption.WRITE);
-    FileChannel channel = FileChannel.open(image, options);
-    FileChannelBlockDevice device = new FileChannelBlockDevice(channel, image.toString(), false);
-    device.resize(size);
+    FileChannelBlockDevice device = locked(FileChannel.open(image, options), image);
+    try {
+      device.resize(size);
+    } catch (IOException | RuntimeException e) {
+      device.close();
+      throw e;
+    }
     return device;
   }
 
@@ -138,6 +168,12 @@ public final class FileChannelBlockDevice implements BlockDevice {
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      if (lock != null) {
+        lock.close();
+      }
+    }
   }
 }

@@ -10,10 +10,13 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 import org.vmfskit.fs.device.BlockDevice;
+import org.vmfskit.fs.device.BlockDevices;
+import org.vmfskit.fs.device.ImageFiles;
 import org.vmfskit.fs.format.DirEntry;
 import org.vmfskit.fs.format.FileDescriptor;
 import org.vmfskit.fs.format.FileDescriptorAddr;
@@ -53,14 +56,61 @@ public final class Vmfs implements Closeable {
     this.volume = volume;
   }
 
-  /** Opens the volume on {@code device}. */
-  public static Vmfs open(BlockDevice device) throws IOException {
-    return new Vmfs(Volume.open(device));
+  // ---- the front door: see VmfsFrontDoor for how each one opens and cleans up ----
+
+  /** Opens the datastore in the image file {@code image} read-only. */
+  public static Vmfs open(Path image) throws IOException {
+    return open(image, OpenOptions.readOnly());
   }
 
-  /** Formats {@code device} and opens the new volume. */
+  /**
+   * Opens the datastore in the image file {@code image}, read-only unless {@code options} say
+   * writable; a writable open holds the image's writer lock until {@link #close}, so a second
+   * writer, in this process or another, is refused ({@link ImageFiles}). When the open fails the
+   * image file is closed again.
+   */
+  public static Vmfs open(Path image, OpenOptions options) throws IOException {
+    return open(ImageFiles.open(image, options.access()));
+  }
+
+  /**
+   * Creates the image file {@code image} (which must not exist) holding a new datastore, and
+   * opens it writable. When creating fails the partial file is deleted.
+   */
+  public static Vmfs create(Path image, CreateOptions options) throws IOException {
+    return VmfsFrontDoor.create(image, options.format());
+  }
+
+  /**
+   * Formats {@code device} (an in-memory one from {@link BlockDevices#sparseMemory}, say) as a
+   * new datastore and opens it writable. The returned volume owns the device: closing it, or a
+   * failure here, closes the device.
+   */
+  public static Vmfs create(BlockDevice device, CreateOptions options) throws IOException {
+    return format(device, options.format());
+  }
+
+  /**
+   * Opens the datastore on {@code device}; read-only when {@code options} say so (the device is
+   * then wrapped so no byte is written). The returned volume owns the device: closing it, or a
+   * failure here, closes the device.
+   */
+  public static Vmfs open(BlockDevice device, OpenOptions options) throws IOException {
+    Preconditions.checkArgument(!options.isWritable() || !device.isReadOnly(), "a writable open needs a writable device, %s is read-only", device.name());
+    return open(options.isWritable() ? device : BlockDevices.readOnly(device));
+  }
+
+  /**
+   * Opens the volume on {@code device}, writable when the device is. The returned volume owns the
+   * device: closing it, or a failure here, closes the device.
+   */
+  public static Vmfs open(BlockDevice device) throws IOException {
+    return VmfsFrontDoor.closingOnFailure(device, () -> new Vmfs(Volume.open(device)));
+  }
+
+  /** Formats {@code device} and opens the new volume; a failure closes the device. */
   public static Vmfs format(BlockDevice device, FormatOptions options) throws IOException {
-    return new Vmfs(VolumeFormatter.format(device, options));
+    return VmfsFrontDoor.closingOnFailure(device, () -> new Vmfs(VolumeFormatter.format(device, options)));
   }
 
   /** Wraps an already open volume. */

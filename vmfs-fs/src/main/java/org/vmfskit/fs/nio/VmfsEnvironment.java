@@ -1,41 +1,35 @@
 package org.vmfskit.fs.nio;
 
+import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
+import org.vmfskit.fs.file.CreateOptions;
 
 /**
- * The {@code env} map of {@code FileSystems.newFileSystem} for VMFS images.
- *
- * <table class="striped">
- * <caption>Properties of the vmfs file system provider</caption>
- * <thead><tr><th>Name</th><th>Type</th><th>Default</th><th>Meaning</th></tr></thead>
- * <tbody>
- * <tr><td>{@code writable}</td><td>{@link Boolean} or {@link String} {@code "true"} /
- *   {@code "false"}</td><td>{@code false}</td><td>Open the image for changes. The image file is
- *   then opened read-write and exclusively locked, so a second writer is refused. Otherwise the
- *   image is opened read-only, every change fails with
- *   {@link java.nio.file.ReadOnlyFileSystemException}, and the image's bytes are never written
- *   (evidence stays untouched).</td></tr>
- * <tr><td>{@code volume}</td><td>{@link org.vmfskit.fs.file.Vmfs}</td><td>none</td><td>A volume
- *   the caller already opened (say through a container: a partition of a disk image, an
- *   {@code .E01} set, a VMDK); the file system serves it instead of opening the image, and closes
- *   it. {@code writable} must match how it was opened.</td></tr>
- * </tbody>
- * </table>
- *
- * <p>Unknown property names are rejected with {@link IllegalArgumentException}, so a misspelt
- * {@code "writeable"} cannot silently leave an image read-only (or the reverse).
+ * The parsed {@code env} map of {@code newFileSystem}; the properties are documented in the
+ * table of {@link VmfsFileSystemProvider}. Unknown names are rejected with
+ * {@link IllegalArgumentException}, so a misspelt {@code "writeable"} cannot silently leave an
+ * image read-only (or the reverse).
  *
  * @param writable whether the volume may be changed
+ * @param create whether a missing image (or, for a device, the device) is made into a new datastore
+ * @param sizeBytes the new datastore's size, if given
+ * @param label the new datastore's label
+ * @param blockSizeBytes the new datastore's file-block size, if given
  */
-record VmfsEnvironment(boolean writable) {
+record VmfsEnvironment(boolean writable, boolean create, OptionalLong sizeBytes, String label, OptionalLong blockSizeBytes) {
 
-  /** The property that makes the file system writable. */
   static final String WRITABLE = "writable";
+  static final String CREATE = "create";
+  static final String SIZE = "size";
+  static final String LABEL = "label";
+  static final String BLOCK_SIZE = "blockSize";
+
   /** The property that hands over an already opened volume. */
   static final String VOLUME = "volume";
 
-  private static final Set<String> KNOWN = Set.of(WRITABLE, VOLUME);
+  private static final Set<String> KNOWN = Set.of(WRITABLE, CREATE, SIZE, LABEL, BLOCK_SIZE, VOLUME);
 
   /** Returns the volume handed over in {@code env}, or null. */
   static org.vmfskit.fs.file.Vmfs volume(Map<String, ?> env) {
@@ -53,16 +47,58 @@ record VmfsEnvironment(boolean writable) {
         throw new IllegalArgumentException("unknown vmfs file system property '" + key + "' (known: " + KNOWN + ")");
       }
     }
-    return new VmfsEnvironment(flag(env.get(WRITABLE)));
+    boolean create = flag(CREATE, env.get(CREATE));
+    // A datastore made on request is there to be written: writable unless "writable" says otherwise.
+    boolean writable = env.containsKey(WRITABLE) ? flag(WRITABLE, env.get(WRITABLE)) : create;
+    Object label = env.get(LABEL);
+    if (label != null && !(label instanceof String)) {
+      throw new IllegalArgumentException("property '" + LABEL + "' must be a String, was " + label);
+    }
+    return new VmfsEnvironment(writable, create, bytes(SIZE, env.get(SIZE)), label == null ? "" : (String) label, bytes(BLOCK_SIZE, env.get(BLOCK_SIZE)));
   }
 
-  private static boolean flag(Object value) {
+  /** Returns the options of a new datastore; {@code defaultSize} when no size was given (0: none). */
+  CreateOptions createOptions(long defaultSize) {
+    long size = sizeBytes.orElse(defaultSize);
+    if (size <= 0) {
+      throw new IllegalArgumentException("property '" + SIZE + "' is needed to create a vmfs datastore");
+    }
+    CreateOptions.Builder builder = CreateOptions.builder(size).label(label);
+    blockSizeBytes.ifPresent(builder::blockSize);
+    return builder.build();
+  }
+
+  private static boolean flag(String name, Object value) {
     return switch (value) {
       case null -> false;
       case Boolean b -> b;
       case String s when s.equalsIgnoreCase("true") -> true;
       case String s when s.equalsIgnoreCase("false") -> false;
-      default -> throw new IllegalArgumentException("property '" + WRITABLE + "' must be a Boolean or \"true\"/\"false\", was " + value);
+      default -> throw new IllegalArgumentException("property '" + name + "' must be a Boolean or \"true\"/\"false\", was " + value);
     };
+  }
+
+  /** Parses a byte count: a Number, or a String of digits with an optional K, M, G or T (binary) suffix. */
+  private static OptionalLong bytes(String name, Object value) {
+    return switch (value) {
+      case null -> OptionalLong.empty();
+      case Long l -> OptionalLong.of(l);
+      case Integer i -> OptionalLong.of(i);
+      case String s when s.matches("(?i)\\d{1,15}[KMGT]?") -> OptionalLong.of(withSuffix(s.toUpperCase(Locale.ROOT)));
+      default -> throw new IllegalArgumentException("property '" + name + "' must be a Long or a size such as \"10G\", was " + value);
+    };
+  }
+
+  private static long withSuffix(String size) {
+    char last = size.charAt(size.length() - 1);
+    int shift = switch (last) {
+      case 'K' -> 10;
+      case 'M' -> 20;
+      case 'G' -> 30;
+      case 'T' -> 40;
+      default -> 0;
+    };
+    long number = Long.parseLong(shift == 0 ? size : size.substring(0, size.length() - 1));
+    return Math.multiplyExact(number, 1L << shift);
   }
 }

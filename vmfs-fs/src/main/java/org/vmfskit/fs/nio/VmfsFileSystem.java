@@ -1,6 +1,7 @@
 package org.vmfskit.fs.nio;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
@@ -39,9 +40,14 @@ public final class VmfsFileSystem extends FileSystem {
     this.store = new VmfsFileStore(vmfs, readOnly);
   }
 
-  /** Returns the real path of the image file this volume lives in. */
+  /** Returns the real path of the image file this volume lives in, or null for one on a device. */
   public Path image() {
     return image;
+  }
+
+  /** Returns the {@code vmfs:} URI of {@code volumePath}: the image's, or for a device its name's. */
+  URI uriOf(String volumePath) {
+    return image != null ? VmfsUris.of(image, volumePath) : VmfsUris.ofDevice(vmfs.volume().device().name(), volumePath);
   }
 
   /** Returns the file layer, for callers that need what nio cannot express (extents, FDs). */
@@ -138,6 +144,6 @@ public final class VmfsFileSystem extends FileSystem {
 
   @Override
   public String toString() {
-    return "vmfs:" + image + (readOnly ? " (read-only)" : " (writable)");
+    return "vmfs:" + (image != null ? image : "device " + vmfs.volume().device().name()) + (readOnly ? " (read-only)" : " (writable)");
   }
 }

@@ -13,6 +13,7 @@ import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemAlreadyExistsException;
 import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
@@ -39,12 +40,49 @@ import org.vmfskit.fs.file.VmfsFile;
  * zipfs and jimfs. {@code FileSystems.newFileSystem(image)} opens an image (which may itself live
  * on any file system, jimfs included); a file whose LVM magic does not match is declined with
  * {@link UnsupportedOperationException} so other providers are tried. URIs have the form
- * {@code vmfs:file:///data/ds1.img!/vm1/vm1.vmx}.
+ * {@code vmfs:file:///data/ds1.img!/vm1/vm1.vmx}. A datastore on any
+ * {@link org.vmfskit.fs.device.BlockDevice} (an in-memory one, say) opens through
+ * {@link VmfsFileSystems#newFileSystem(org.vmfskit.fs.device.BlockDevice, Map)}.
  *
- * <p>File systems are <b>read-only unless opened with {@code "writable" = true}</b>; every
- * {@code env} property is listed in {@link VmfsEnvironment}. Open file systems are registered
- * by the image's real path: opening the same image twice gives
- * {@link FileSystemAlreadyExistsException}.
+ * <p>File systems are <b>read-only unless opened with {@code "writable" = true}</b>. Open file
+ * systems are registered by the image's real path: opening the same image twice gives
+ * {@link FileSystemAlreadyExistsException}. A writable open holds the image's writer lock, so a
+ * second writer, through this provider, {@code Vmfs.open} or another process, is refused.
+ *
+ * <table class="striped">
+ * <caption>The {@code env} properties of {@code newFileSystem}</caption>
+ * <thead><tr><th>Name</th><th>Type</th><th>Default</th><th>Meaning</th></tr></thead>
+ * <tbody>
+ * <tr><td>{@code writable}</td><td>{@link Boolean} or {@link String} {@code "true"} /
+ *   {@code "false"}</td><td>{@code false} ({@code true} with {@code create})</td><td>Open the
+ *   image for changes. The image file is then opened read-write and exclusively locked, so a
+ *   second writer is refused ("image is in use by another writer"). Otherwise the image is opened
+ *   read-only, every change fails with {@link java.nio.file.ReadOnlyFileSystemException}, and the
+ *   image's bytes are never written (evidence stays untouched).</td></tr>
+ * <tr><td>{@code create}</td><td>{@link Boolean} or {@link String}</td><td>{@code false}</td>
+ *   <td>When the image file does not exist, create it holding a new datastore of {@code size}
+ *   (an existing image is opened as usual, as zipfs does). On a device, format the device.
+ *   Use the {@code vmfs:} URI form or this provider directly: through
+ *   {@code FileSystems.newFileSystem(Path, Map)} another provider (zipfs) may claim a missing
+ *   file first.</td></tr>
+ * <tr><td>{@code size}</td><td>{@link Long}, {@link Integer} or {@link String} such as
+ *   {@code "10G"} (K, M, G, T: binary)</td><td>none; on a device, its size less the 17 MiB LVM
+ *   area</td><td>Size of a created datastore: a multiple of 256 MiB from 256 MiB to 64 TiB. The
+ *   image file is 17 MiB larger and sparse.</td></tr>
+ * <tr><td>{@code label}</td><td>{@link String}</td><td>{@code ""}</td><td>Label of a created
+ *   datastore, at most 127 bytes.</td></tr>
+ * <tr><td>{@code blockSize}</td><td>{@link Long}, {@link Integer} or {@link String} such as
+ *   {@code "1M"}</td><td>1 MiB</td><td>File-block size of a created datastore: 1, 2, 4 or 8
+ *   MiB.</td></tr>
+ * <tr><td>{@code volume}</td><td>{@link Vmfs}</td><td>none</td><td>A volume the caller already
+ *   opened (say through a container: a partition of a disk image, an {@code .E01} set, a VMDK);
+ *   the file system serves it instead of opening the image, and closes it. {@code writable} must
+ *   match how it was opened.</td></tr>
+ * </tbody>
+ * </table>
+ *
+ * <p>Unknown property names are rejected with {@link IllegalArgumentException}, so a misspelt
+ * {@code "writeable"} cannot silently leave an image read-only (or the reverse).
  *
  * <p>Initial file attributes are refused except {@code posix:permissions}, which is accepted and
  * ignored (new files get mode 0644, directories 01755); times, owners and modes cannot be changed.
@@ -65,37 +103,45 @@ public final class VmfsFileSystemProvider extends FileSystemProvider {
 
   // ---- file systems ----
 
-  /** Opens the image named by a {@code vmfs:<image URI>} URI; see {@link VmfsEnvironment}. */
+  /** Opens (or with {@code "create"} makes) the image named by a {@code vmfs:<image URI>} URI. */
   @Override
   public FileSystem newFileSystem(URI uri, Map<String, ?> env) throws IOException {
     Path image = Path.of(VmfsUris.image(uri));
-    if (!VolumeOpener.hasVmfsMagic(image)) {
+    if (!VolumeOpener.creates(image, VmfsEnvironment.of(env)) && !VolumeOpener.hasVmfsMagic(image)) {
       throw new IllegalArgumentException("not a VMFS datastore image: " + image);
     }
     return newFileSystem(image, env);
   }
 
   /**
-   * Opens the VMFS volume in {@code image}; throws UnsupportedOperationException when the image
-   * does not start with the VMFS LVM header, so other providers are tried.
+   * Opens the VMFS volume in {@code image} (or with {@code "create"} makes it); throws
+   * UnsupportedOperationException when an existing image does not start with the VMFS LVM
+   * header, so other providers are tried.
    */
   @Override
   public FileSystem newFileSystem(Path image, Map<String, ?> env) throws IOException {
+    VmfsEnvironment environment = VmfsEnvironment.of(env);
     Vmfs given = VmfsEnvironment.volume(env);
-    if (given == null && !VolumeOpener.hasVmfsMagic(image)) {
+    if (given == null && !VolumeOpener.creates(image, environment) && !VolumeOpener.hasVmfsMagic(image)) {
       throw new UnsupportedOperationException("not a VMFS datastore image (no LVM magic at 0x100000): " + image);
     }
-    VmfsEnvironment environment = VmfsEnvironment.of(env);
-    Path real = image.toRealPath();
     synchronized (open) {
-      if (open.containsKey(real)) {
-        throw new FileSystemAlreadyExistsException(real.toString());
+      Path known = Files.exists(image) ? image.toRealPath() : null;
+      if (known != null && open.containsKey(known)) {
+        throw new FileSystemAlreadyExistsException(known.toString());
       }
-      Vmfs vmfs = given != null ? given : VolumeOpener.open(real, environment.writable());
+      Vmfs vmfs = given != null ? given : VolumeOpener.open(image, environment);
+      Path real = image.toRealPath();
       VmfsFileSystem fs = new VmfsFileSystem(this, real, vmfs, !environment.writable());
       open.put(real, fs);
       return fs;
     }
+  }
+
+  /** Opens the volume on {@code device} as an unregistered file system; see {@link VmfsFileSystems}. */
+  VmfsFileSystem newFileSystem(org.vmfskit.fs.device.BlockDevice device, Map<String, ?> env) throws IOException {
+    VmfsEnvironment environment = VmfsEnvironment.of(env);
+    return new VmfsFileSystem(this, null, VolumeOpener.open(device, environment), !environment.writable());
   }
 
   @Override
@@ -119,7 +165,9 @@ public final class VmfsFileSystemProvider extends FileSystemProvider {
   }
 
   void unregister(VmfsFileSystem fs) {
-    open.remove(fs.image(), fs);
+    if (fs.image() != null) {
+      open.remove(fs.image(), fs);
+    }
   }
 
   // ---- files ----

@@ -162,7 +162,7 @@ public final class VmfsPath implements Path {
   /** Returns {@code vmfs:<image URI>!<absolute path>}, after zipfs's {@code jar:} URIs. */
   @Override
   public URI toUri() {
-    return VmfsUris.of(fileSystem.image(), ((VmfsPath) toAbsolutePath()).volumePath());
+    return fileSystem.uriOf(((VmfsPath) toAbsolutePath()).volumePath());
   }
 
   @Override

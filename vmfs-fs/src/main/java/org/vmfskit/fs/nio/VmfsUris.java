@@ -23,6 +23,18 @@ final class VmfsUris {
     }
   }
 
+  /**
+   * Returns the URI of {@code path} on a volume that lives on a device rather than an image file:
+   * {@code vmfs:device:<name>!<path>}; no provider resolves it back, as the device has no path.
+   */
+  static URI ofDevice(String deviceName, String path) {
+    try {
+      return new URI(SCHEME, "device:" + deviceName + "!" + path, null);
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("cannot form a vmfs URI for device " + deviceName + " and " + path, e);
+    }
+  }
+
   /** Returns the image URI of a {@code vmfs:} URI. */
   static URI image(URI uri) {
     checkScheme(uri);

@@ -3,24 +3,18 @@ package org.vmfskit.fs.nio;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.vmfskit.fs.device.BlockDevice;
-import org.vmfskit.fs.device.FileChannelBlockDevice;
-import org.vmfskit.fs.device.ReadOnlyBlockDevice;
+import org.vmfskit.fs.file.OpenOptions;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.format.LvmHeader;
 
 /**
- * Recognises and opens image files for the provider: a read-only image goes through
- * {@link ReadOnlyBlockDevice} over a channel opened for reading only; a writable one is opened
- * read-write and exclusively locked.
+ * Recognises, opens and creates volumes for the provider, through {@link Vmfs}'s front door, which
+ * opens read-only images without writing them and holds the writer lock of writable ones.
  */
 final class VolumeOpener {
 
@@ -44,36 +38,32 @@ final class VolumeOpener {
     }
   }
 
-  /** Opens the volume in {@code image}, writable (and locked) only when asked. */
-  static Vmfs open(Path image, boolean writable) throws IOException {
-    BlockDevice device;
-    if (writable) {
-      FileChannel channel = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      lock(channel, image);
-      device = FileChannelBlockDevice.of(channel, image.toString(), false);
-    } else {
-      device = new ReadOnlyBlockDevice(FileChannelBlockDevice.of(FileChannel.open(image, StandardOpenOption.READ), image.toString(), true));
-    }
-    try {
-      return Vmfs.open(device);
-    } catch (IOException | RuntimeException e) {
-      device.close();
-      throw e;
-    }
+  /** Returns whether {@code env} asks for a new image at {@code image}: "create" and no such file. */
+  static boolean creates(Path image, VmfsEnvironment env) {
+    return env.create() && !Files.exists(image);
   }
 
-  private static void lock(FileChannel channel, Path image) throws IOException {
-    FileLock lock;
-    try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
-    } catch (UnsupportedOperationException e) {
-      return; // A host file system without locks (some in-memory ones): nothing to hold.
+  /** Opens the volume in {@code image}, creating it first when {@code env} asks for a new one. */
+  static Vmfs open(Path image, VmfsEnvironment env) throws IOException {
+    if (creates(image, env)) {
+      Vmfs created = Vmfs.create(image, env.createOptions(0));
+      if (env.writable()) {
+        return created;
+      }
+      created.close();
     }
-    if (lock == null) {
-      channel.close();
-      throw new FileSystemException(image.toString(), null, "image is in use by another writer (it holds the lock)");
+    return Vmfs.open(image, env.writable() ? OpenOptions.writable() : OpenOptions.readOnly());
+  }
+
+  /** Opens the volume on {@code device}, formatting it first when {@code env} says "create". */
+  static Vmfs open(BlockDevice device, VmfsEnvironment env) throws IOException {
+    if (!env.create()) {
+      return Vmfs.open(device, env.writable() ? OpenOptions.writable() : OpenOptions.readOnly());
     }
+    if (!env.writable()) {
+      throw new IllegalArgumentException("a datastore created on a device opens writable; leave out \"writable\" = false");
+    }
+    long fromDevice = device.size() - LvmHeader.DATA_OFFSET;
+    return Vmfs.create(device, env.createOptions(fromDevice - Math.floorMod(fromDevice, LvmHeader.PE_SIZE)));
   }
 }

@@ -30,9 +30,9 @@ final class Clones {
         : Optional.empty();
     VmConfig config = source.config();
     VmDirectory target = makeDirectory(newDirectory);
-    List<VmConfig.DiskSlot> slots = config.disks();
+    List<VmConfig.Disk> slots = config.disks();
     for (int i = 0; i < slots.size(); i++) {
-      VmConfig.DiskSlot slot = slots.get(i);
+      VmConfig.Disk slot = slots.get(i);
       String from = entry.isPresent()
           ? entry.get().disk(slot.node()).orElseThrow(() -> new SnapshotException("snapshot has no disk " + slot.node())).fileName()
           : slot.fileName();

@@ -52,7 +52,7 @@ final class ConsistencyCheck {
         starts.add(vm.file(disk.fileName()));
       }
     }
-    for (VmConfig.DiskSlot slot : config.disks()) {
+    for (VmConfig.Disk slot : config.disks()) {
       starts.add(vm.file(slot.fileName()));
     }
     for (String parent : vm.parentsUsedElsewhere()) {
@@ -110,7 +110,7 @@ final class ConsistencyCheck {
 
   private void checkLeaves(SnapshotTree tree, VmConfig config, Map<String, Descriptor> descriptors) throws IOException {
     Optional<SnapshotEntry> current = tree.current().flatMap(tree::find);
-    for (VmConfig.DiskSlot slot : config.disks()) {
+    for (VmConfig.Disk slot : config.disks()) {
       String leaf = vm.file(slot.fileName());
       if (manager.frozenBy(tree, leaf)) {
         issues.add(new ConsistencyIssue(ConsistencyIssue.Kind.LEAF_NOT_FROM_CURRENT, leaf,

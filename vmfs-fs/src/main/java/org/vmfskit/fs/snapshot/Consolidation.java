@@ -55,7 +55,7 @@ final class Consolidation {
         String child = children.getFirst();
         merge(child, frozen, descriptors);
         rest = replaceDisk(rest, child, disk.fileName());
-        for (VmConfig.DiskSlot slot : config.disks()) {
+        for (VmConfig.Disk slot : config.disks()) {
           if (vm.file(slot.fileName()).equals(child)) {
             config = config.withDisk(slot.node(), disk.fileName());
           }
@@ -202,7 +202,7 @@ final class Consolidation {
     // state reads the same throughout (its deltas own every grain being copied).
     manager.writeTree(new SnapshotTree(tree.lastUid(), Optional.empty(), false, List.of()));
     Set<String> keep = new HashSet<>();
-    for (VmConfig.DiskSlot slot : config.disks()) {
+    for (VmConfig.Disk slot : config.disks()) {
       String leaf = vm.file(slot.fileName());
       // Only this VM's own files take part: a linked clone consolidates into its first delta,
       // never into the source VM's disks.

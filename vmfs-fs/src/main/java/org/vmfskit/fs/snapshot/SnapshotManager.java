@@ -105,17 +105,17 @@ public final class SnapshotManager {
     vm.write(vm.vmxPath(), config.toBytes());
   }
 
-  /** Returns the live disks: node to store path of the leaf descriptor. */
-  public Map<String, String> liveDisks() throws IOException {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (VmConfig.DiskSlot slot : config().disks()) {
-      out.put(slot.node(), vm.file(slot.fileName()));
+  /** Returns the live disks: slot to store path of the leaf descriptor, in {@code .vmx} order. */
+  public Map<DiskSlot, String> liveDisks() throws IOException {
+    Map<DiskSlot, String> out = new LinkedHashMap<>();
+    for (VmConfig.Disk disk : config().disks()) {
+      out.put(disk.slot(), vm.file(disk.fileName()));
     }
     return out;
   }
 
-  private String liveDisk(String node) throws IOException {
-    String path = liveDisks().get(node.toLowerCase(java.util.Locale.ROOT));
+  private String liveDisk(DiskSlot node) throws IOException {
+    String path = liveDisks().get(node);
     if (path == null) {
       throw new SnapshotException("no disk " + node + " in " + vm.vmxPath());
     }
@@ -125,7 +125,7 @@ public final class SnapshotManager {
   // ---- guest I/O ----
 
   /** Writes guest data into the live disk at {@code node}. */
-  public void writeDisk(String node, long offset, ByteBuffer data) throws IOException {
+  public void writeDisk(DiskSlot node, long offset, ByteBuffer data) throws IOException {
     try (VirtualDisk disk = VirtualDisk.open(vm.store(), liveDisk(node), true)) {
       disk.write(offset, data);
       disk.flush();
@@ -133,23 +133,23 @@ public final class SnapshotManager {
   }
 
   /** Reads the live disk at {@code node}. */
-  public void readDisk(String node, long offset, ByteBuffer dst) throws IOException {
+  public void readDisk(DiskSlot node, long offset, ByteBuffer dst) throws IOException {
     try (VirtualDisk disk = VirtualDisk.open(vm.store(), liveDisk(node), false)) {
       disk.read(offset, dst);
     }
   }
 
-  /** Reads disk {@code node} as it was frozen by snapshot {@code uid}. */
-  public void readSnapshotDisk(int uid, String node, long offset, ByteBuffer dst) throws IOException {
-    SnapshotEntry entry = snapshot(uid);
-    SnapshotEntry.SnapshotDisk disk = entry.disk(node).orElseThrow(() -> new SnapshotException("snapshot " + uid + " has no disk " + node));
+  /** Reads disk {@code node} as it was frozen by snapshot {@code ref}. */
+  public void readSnapshotDisk(SnapshotRef ref, DiskSlot node, long offset, ByteBuffer dst) throws IOException {
+    SnapshotEntry entry = find(ref);
+    SnapshotEntry.SnapshotDisk disk = entry.disk(node.toString()).orElseThrow(() -> new SnapshotException("snapshot " + ref + " has no disk " + node));
     try (VirtualDisk chain = VirtualDisk.open(vm.store(), vm.file(disk.fileName()), false)) {
       chain.read(offset, dst);
     }
   }
 
   /** Returns the capacity of the live disk at {@code node}. */
-  public long diskCapacity(String node) throws IOException {
+  public long diskCapacity(DiskSlot node) throws IOException {
     try (VirtualDisk disk = VirtualDisk.open(vm.store(), liveDisk(node), false)) {
       return disk.capacity();
     }
@@ -173,26 +173,28 @@ public final class SnapshotManager {
 
   // ---- lookup ----
 
-  /** Returns the snapshot with {@code uid}. */
-  public SnapshotEntry snapshot(int uid) throws IOException {
-    return tree().find(uid).orElseThrow(() -> new SnapshotException("no snapshot with uid " + uid));
+  /**
+   * Returns the snapshot {@code ref} names: by uid, or by a display name no other snapshot of
+   * this VM has (a name given twice is ambiguous: name it by uid then).
+   */
+  public SnapshotEntry find(SnapshotRef ref) throws IOException {
+    SnapshotTree tree = tree();
+    return switch (ref) {
+      case SnapshotRef.ByUid(int uid) -> tree.find(uid).orElseThrow(() -> new SnapshotException("no snapshot with uid " + uid));
+      case SnapshotRef.ByName(String name) -> {
+        List<SnapshotEntry> named = tree.named(name);
+        if (named.size() > 1) {
+          throw new SnapshotException("snapshot name '" + name + "' is ambiguous (uids "
+              + named.stream().map(s -> Integer.toString(s.uid())).toList() + "); name it by uid");
+        }
+        yield named.stream().findFirst().orElseThrow(() -> new SnapshotException("no snapshot named '" + name + "'"));
+      }
+    };
   }
 
-  /** Finds a snapshot by display name, or by {@code #uid}; a name given twice is ambiguous. */
-  public SnapshotEntry find(String nameOrUid) throws IOException {
-    SnapshotTree tree = tree();
-    List<SnapshotEntry> named = tree.named(nameOrUid);
-    if (named.size() == 1) {
-      return named.getFirst();
-    }
-    if (named.size() > 1) {
-      throw new SnapshotException("snapshot name '" + nameOrUid + "' is ambiguous (uids "
-          + named.stream().map(s -> Integer.toString(s.uid())).toList() + "); use #UID");
-    }
-    if (nameOrUid.matches("#\\d{1,9}")) {
-      return snapshot(Integer.parseInt(nameOrUid.substring(1)));
-    }
-    throw new SnapshotException("no snapshot named '" + nameOrUid + "'");
+  /** Returns the uid of the snapshot {@code ref} names. */
+  private int uidOf(SnapshotRef ref) throws IOException {
+    return ref instanceof SnapshotRef.ByUid(int uid) ? uid : find(ref).uid();
   }
 
   // ---- take ----
@@ -211,7 +213,7 @@ public final class SnapshotManager {
     MessageDigest digest = SnapshotDigest.sha256();
     List<SnapshotEntry.SnapshotDisk> frozen = new ArrayList<>();
     VmConfig next = config;
-    for (VmConfig.DiskSlot slot : config.disks()) {
+    for (VmConfig.Disk slot : config.disks()) {
       String leaf = vm.file(slot.fileName());
       String delta = vm.nextDeltaPath(VmDirectory.diskBaseName(slot.fileName()));
       try (VirtualDisk disk = VirtualDisk.open(vm.store(), leaf, false)) {
@@ -267,9 +269,9 @@ public final class SnapshotManager {
     return MemoryDelta.fromGroup(group, path);
   }
 
-  /** Rebuilds snapshot {@code uid}'s full memory: its memory parents from the root down, each delta applied. */
-  public MemoryImage rebuildMemory(int uid) throws IOException {
-    return rebuildMemory(tree(), uid);
+  /** Rebuilds snapshot {@code ref}'s full memory: its memory parents from the root down, each delta applied. */
+  public MemoryImage rebuildMemory(SnapshotRef ref) throws IOException {
+    return rebuildMemory(tree(), find(ref).uid());
   }
 
   MemoryImage rebuildMemory(SnapshotTree tree, int uid) throws IOException {
@@ -304,14 +306,15 @@ public final class SnapshotManager {
    * when the snapshot has none: the VM is then powered off), and the previous live deltas deleted
    * with the file system's delete, which frees their blocks and MAPs but leaves their contents.
    */
-  public void revert(int uid) throws IOException {
+  public void revert(SnapshotRef ref) throws IOException {
     requireConsistent();
+    int uid = uidOf(ref);
     SnapshotTree tree = tree();
     SnapshotEntry target = tree.find(uid).orElseThrow(() -> new SnapshotException("no snapshot with uid " + uid));
     VmConfig config = config();
     VmConfig next = config;
     List<String> old = new ArrayList<>();
-    for (VmConfig.DiskSlot slot : config.disks()) {
+    for (VmConfig.Disk slot : config.disks()) {
       SnapshotEntry.SnapshotDisk frozen = target.disk(slot.node())
           .orElseThrow(() -> new SnapshotException("snapshot " + uid + " has no disk " + slot.node()));
       String delta = vm.nextDeltaPath(VmDirectory.diskBaseName(frozen.fileName()));
@@ -345,10 +348,10 @@ public final class SnapshotManager {
 
   // ---- delete, verify, check, clone: see the helper classes ----
 
-  /** Deletes snapshot {@code uid}, consolidating so every other state reads as before. */
-  public void delete(int uid) throws IOException {
+  /** Deletes snapshot {@code ref}, consolidating so every other state reads as before. */
+  public void delete(SnapshotRef ref) throws IOException {
     requireConsistent();
-    new Consolidation(this).delete(uid);
+    new Consolidation(this).delete(uidOf(ref));
   }
 
   /** Consolidates the live state into the base disks and removes every snapshot and delta. */
@@ -357,9 +360,9 @@ public final class SnapshotManager {
     new Consolidation(this).deleteAll();
   }
 
-  /** Recomputes the digests of snapshot {@code uid} (or of all when empty) and compares them. */
-  public List<VerifyResult> verify(Optional<Integer> uid) throws IOException {
-    return new SnapshotDigest(this).verify(uid);
+  /** Recomputes the digests of snapshot {@code ref} (or of all when empty) and compares them. */
+  public List<VerifyResult> verify(Optional<SnapshotRef> ref) throws IOException {
+    return new SnapshotDigest(this).verify(ref.isPresent() ? Optional.of(uidOf(ref.get())) : Optional.empty());
   }
 
   /** One snapshot's recorded and recomputed digest. */
@@ -386,14 +389,14 @@ public final class SnapshotManager {
     }
   }
 
-  /** Makes a full clone (flattened) of the live state, or of snapshot {@code uid}, in the new directory. */
-  public SnapshotManager cloneFull(String newDirectory, Optional<Integer> uid) throws IOException {
-    return new Clones(this).full(newDirectory, uid);
+  /** Makes a full clone (flattened) of the live state, or of snapshot {@code ref}, in the new directory. */
+  public SnapshotManager cloneFull(String newDirectory, Optional<SnapshotRef> ref) throws IOException {
+    return new Clones(this).full(newDirectory, ref.isPresent() ? Optional.of(uidOf(ref.get())) : Optional.empty());
   }
 
-  /** Makes a linked clone: a new VM whose disks are deltas over snapshot {@code uid}'s frozen disks. */
-  public SnapshotManager cloneLinked(String newDirectory, int uid, boolean absoluteHint) throws IOException {
-    return new Clones(this).linked(newDirectory, uid, absoluteHint);
+  /** Makes a linked clone: a new VM whose disks are deltas over snapshot {@code ref}'s frozen disks. */
+  public SnapshotManager cloneLinked(String newDirectory, SnapshotRef ref, boolean absoluteHint) throws IOException {
+    return new Clones(this).linked(newDirectory, uidOf(ref), absoluteHint);
   }
 
   VmDirectory vm() {

@@ -29,8 +29,18 @@ public record VmConfig(VmxDictionary dictionary) {
 
   private static final Pattern DISK_KEY = Pattern.compile("((?:scsi|sata|nvme|ide)\\d+:\\d+)\\.fileName", Pattern.CASE_INSENSITIVE);
 
-  /** One disk slot: its node ({@code scsi0:0}) and descriptor file name. */
-  public record DiskSlot(String node, String fileName) {}
+  /**
+   * One disk of the VM: its node ({@code scsi0:0}) and descriptor file name.
+   *
+   * @param node the device node as the {@code .vmx} writes it, lower case
+   * @param fileName the descriptor, relative to the VM directory
+   */
+  public record Disk(String node, String fileName) {
+    /** Returns the node as a {@link DiskSlot}. */
+    public DiskSlot slot() {
+      return DiskSlot.parse(node);
+    }
+  }
 
   /** Returns the configuration of a new VM with one SCSI disk per entry of {@code diskFiles}. */
   public static VmConfig create(String displayName, long memSizeMiB, List<String> diskFiles) {
@@ -69,15 +79,15 @@ public record VmConfig(VmxDictionary dictionary) {
   }
 
   /** Returns the present disks in file order. */
-  public List<DiskSlot> disks() {
-    List<DiskSlot> out = new ArrayList<>();
+  public List<Disk> disks() {
+    List<Disk> out = new ArrayList<>();
     for (VmxDictionary.Entry entry : dictionary.entries()) {
       Matcher m = DISK_KEY.matcher(entry.key());
       if (m.matches() && entry.value().toLowerCase(Locale.ROOT).endsWith(".vmdk")) {
         String node = m.group(1).toLowerCase(Locale.ROOT);
         boolean present = !dictionary.get(node + ".present").orElse("TRUE").equalsIgnoreCase("FALSE");
         if (present) {
-          out.add(new DiskSlot(node, entry.value()));
+          out.add(new Disk(node, entry.value()));
         }
       }
     }

@@ -26,6 +26,8 @@ import org.vmfskit.fs.device.FaultInjectingBlockDevice.Mode;
 import org.vmfskit.fs.device.SparseMemoryBlockDevice;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.snapshot.ConsistencyIssue;
+import org.vmfskit.fs.snapshot.SnapshotRef;
+import org.vmfskit.fs.snapshot.DiskSlot;
 import org.vmfskit.fs.snapshot.SnapshotManager;
 import org.vmfskit.fs.snapshot.SnapshotTree;
 import org.vmfskit.fs.volume.FormatOptions;
@@ -47,7 +49,7 @@ class SnapshotCrashTest {
   static final long VOLUME_BYTES = 256L << 20;
   static final long DISK_BYTES = 16L << 20;
   static final String VM = "/vm";
-  static final String NODE = "scsi0:0";
+  static final DiskSlot NODE = DiskSlot.scsi(0, 0);
 
   /** The live disk content and the content of each existing snapshot, by uid. */
   record Model(byte[] live, TreeMap<Integer, byte[]> snapshots) {
@@ -135,7 +137,7 @@ class SnapshotCrashTest {
       }
 
       public void run(Holder h) throws IOException {
-        h.vm.revert(uid);
+        h.vm.revert(SnapshotRef.uid(uid));
       }
 
       public void apply(Model m) {
@@ -151,7 +153,7 @@ class SnapshotCrashTest {
       }
 
       public void run(Holder h) throws IOException {
-        h.vm.delete(uid);
+        h.vm.delete(SnapshotRef.uid(uid));
       }
 
       public void apply(Model m) {
@@ -339,7 +341,7 @@ class SnapshotCrashTest {
       }
       try {
         byte[] actual = new byte[(int) DISK_BYTES];
-        vm.readSnapshotDisk(uid, NODE, 0, ByteBuffer.wrap(actual));
+        vm.readSnapshotDisk(SnapshotRef.uid(uid), NODE, 0, ByteBuffer.wrap(actual));
         if (!Arrays.equals(actual, e.getValue())) {
           out.add("snapshot " + uid + " reads other bytes (first difference at " + Arrays.mismatch(actual, e.getValue()) + ")");
         }

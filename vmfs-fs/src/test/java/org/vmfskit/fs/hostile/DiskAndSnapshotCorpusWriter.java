@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.vmfskit.fs.device.SparseMemoryBlockDevice;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.snapshot.SnapshotEntry;
+import org.vmfskit.fs.snapshot.DiskSlot;
 import org.vmfskit.fs.snapshot.SnapshotManager;
 import org.vmfskit.fs.vmdk.DiskFile;
 import org.vmfskit.fs.volume.FormatOptions;
@@ -42,10 +43,10 @@ class DiskAndSnapshotCorpusWriter {
     SparseMemoryBlockDevice device = new SparseMemoryBlockDevice(FormatOptions.builder(256L << 20).build().imageBytes());
     try (Vmfs fs = Vmfs.format(device, FormatOptions.builder(256L << 20).label("seed").seed(1).timeSeconds(1_700_000_000L).build())) {
       SnapshotManager vm = SnapshotManager.createVm(fs, "/vm", List.of(1L << 20, 1L << 20), 1L << 20).withClock(() -> 1_700_000_000_000_000L);
-      vm.writeDisk("scsi0:0", 0, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 0, ByteBuffer.wrap(new byte[] {1, 2, 3}));
       vm.writeMemory(0, ByteBuffer.wrap(new byte[4096]));
       SnapshotEntry first = vm.take("one", "first", true);
-      vm.writeDisk("scsi0:1", 4096, ByteBuffer.wrap(new byte[] {4, 5, 6}));
+      vm.writeDisk(DiskSlot.scsi(0, 1), 4096, ByteBuffer.wrap(new byte[] {4, 5, 6}));
       vm.take("two", "second \"quoted\"", false);
       write(out, "vmx", "seed-valid", vm.config().toBytes());
       write(out, "vmsd", "seed-valid", vm.tree().toBytes());

@@ -47,10 +47,10 @@ class MemorySnapshotTest {
 
       byte[] expected = vm.readMemory().toByteArray();
       vm.writeMemory(0, ByteBuffer.wrap(pattern(PAGE * 8, 99)));
-      vm.revert(s4.uid());
+      vm.revert(SnapshotRef.uid(s4.uid()));
       assertThat(vm.readMemory().toByteArray()).isEqualTo(expected);
       assertThat(vm.readMemory().nonZeroPages()).as("10 pages, one zeroed, two added").isEqualTo(11);
-      vm.revert(s3.uid());
+      vm.revert(SnapshotRef.uid(s3.uid()));
       assertThat(vm.readMemory().nonZeroPages()).as("a snapshot without memory powers the VM off").isZero();
     }
   }

@@ -40,7 +40,7 @@ class RevertKeepsDeletedDeltaTest {
       byte[] chunk = new byte[4 << 20];
       for (int i = 0; i < 66; i++) {
         random.nextBytes(chunk);
-        vm.writeDisk("scsi0:0", (long) i * (7L << 20) % ((512L << 20) - chunk.length) / 512 * 512, ByteBuffer.wrap(chunk));
+        vm.writeDisk(DiskSlot.scsi(0, 0), (long) i * (7L << 20) % ((512L << 20) - chunk.length) / 512 * 512, ByteBuffer.wrap(chunk));
       }
       Volume volume = vmfs.volume();
       VmfsFile delta = vmfs.openFile("/vm/vm-000001-delta.vmdk");
@@ -73,7 +73,7 @@ class RevertKeepsDeletedDeltaTest {
         assertThat(volume.isFree(ResourceKind.FILE_BLOCK, block)).isFalse();
       }
 
-      vm.revert(s1.uid());
+      vm.revert(SnapshotRef.uid(s1.uid()));
 
       assertThat(vmfs.exists("/vm/vm-000001-delta.vmdk")).isFalse();
       for (int i = 0; i < maps.size(); i++) {
@@ -87,7 +87,7 @@ class RevertKeepsDeletedDeltaTest {
       assertThat(volume.isFree(ResourceKind.FILE_DESCRIPTOR, volume.fdIndexOf(fdAddress))).isTrue();
       assertThat(VolumeChecker.check(vmfs).problems()).isEmpty();
       ByteBuffer head = ByteBuffer.allocate(1 << 20);
-      vm.readDisk("scsi0:0", 0, head);
+      vm.readDisk(DiskSlot.scsi(0, 0), 0, head);
       assertThat(head.array()).as("reverted to the empty disk").isEqualTo(new byte[1 << 20]);
     }
   }

@@ -81,7 +81,7 @@ class SnapshotFilesTest {
         + "scsi0:0.present = \"TRUE\"\nscsi0:0.fileName = \"vm.vmdk\"\nscsi0:1.present = \"FALSE\"\nscsi0:1.fileName = \"gone.vmdk\"\n";
     VmConfig config = VmConfig.parse(text.getBytes(), "vm.vmx");
     assertThat(config.memSizeBytes()).isEqualTo(64L << 20);
-    assertThat(config.disks()).containsExactly(new VmConfig.DiskSlot("scsi0:0", "vm.vmdk"));
+    assertThat(config.disks()).containsExactly(new VmConfig.Disk("scsi0:0", "vm.vmdk"));
     String rewritten = new String(config.withDisk("scsi0:0", "vm-000001.vmdk").toBytes(), StandardCharsets.UTF_8);
     assertThat(rewritten).contains("ethernet0.generatedAddress = \"00:0c:29:aa:bb:cc\"").contains("scsi0:0.fileName = \"vm-000001.vmdk\"")
         .doesNotContain("\"vm.vmdk\"");

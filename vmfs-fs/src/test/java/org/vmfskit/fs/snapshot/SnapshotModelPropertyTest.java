@@ -50,7 +50,7 @@ class SnapshotModelPropertyTest {
           if (random.nextInt(5) == 0) {
             Arrays.fill(data, (byte) 0);
           }
-          vm.writeDisk("scsi0:0", offset, ByteBuffer.wrap(data));
+          vm.writeDisk(DiskSlot.scsi(0, 0), offset, ByteBuffer.wrap(data));
           System.arraycopy(data, 0, disk, offset, length);
           what = "disk write " + length + "@" + offset;
         } else if (op < 45) {
@@ -70,13 +70,13 @@ class SnapshotModelPropertyTest {
           what = "take " + entry.uid() + (withMemory ? " with memory" : "");
         } else if (op < 82) {
           int uid = pick(snaps, random);
-          vm.revert(uid);
+          vm.revert(SnapshotRef.uid(uid));
           disk = snaps.get(uid).disk().clone();
           memory = snaps.get(uid).memory() == null ? new byte[MEMORY] : snaps.get(uid).memory().clone();
           what = "revert " + uid;
         } else if (op < 97) {
           int uid = pick(snaps, random);
-          vm.delete(uid);
+          vm.delete(SnapshotRef.uid(uid));
           snaps.remove(uid);
           what = "delete " + uid;
         } else {
@@ -99,15 +99,15 @@ class SnapshotModelPropertyTest {
   private static void checkState(SnapshotManager vm, Vmfs vmfs, byte[] disk, byte[] memory, TreeMap<Integer, Snap> snaps,
       String context, boolean verify) throws Exception {
     ByteBuffer read = ByteBuffer.allocate(DISK);
-    vm.readDisk("scsi0:0", 0, read);
+    vm.readDisk(DiskSlot.scsi(0, 0), 0, read);
     assertThat(read.array()).as("live disk, %s", context).isEqualTo(disk);
     assertThat(vm.readMemory().toByteArray()).as("live memory, %s", context).isEqualTo(memory);
     assertThat(vm.tree().snapshots()).extracting(SnapshotEntry::uid).as(context).containsExactlyInAnyOrderElementsOf(snaps.keySet());
     for (var snap : snaps.entrySet()) {
-      vm.readSnapshotDisk(snap.getKey(), "scsi0:0", 0, read.clear());
+      vm.readSnapshotDisk(SnapshotRef.uid(snap.getKey()), DiskSlot.scsi(0, 0), 0, read.clear());
       assertThat(read.array()).as("disk of snapshot %s, %s", snap.getKey(), context).isEqualTo(snap.getValue().disk());
       if (snap.getValue().memory() != null) {
-        assertThat(vm.rebuildMemory(snap.getKey()).toByteArray()).as("memory of snapshot %s, %s", snap.getKey(), context)
+        assertThat(vm.rebuildMemory(SnapshotRef.uid(snap.getKey())).toByteArray()).as("memory of snapshot %s, %s", snap.getKey(), context)
             .isEqualTo(snap.getValue().memory());
       }
     }

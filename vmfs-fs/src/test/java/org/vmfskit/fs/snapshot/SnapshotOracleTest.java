@@ -47,17 +47,17 @@ class SnapshotOracleTest {
       write(vm, random, 20);
       vm.take("s2", "", true);
       write(vm, random, 20);
-      vm.revert(s1.uid());
+      vm.revert(SnapshotRef.uid(s1.uid()));
       write(vm, random, 10);
       SnapshotEntry s3 = vm.take("s3", "branch", false);
       write(vm, random, 10);
       vm.take("s4", "", false);
       write(vm, random, 10);
-      vm.delete(s3.uid());
-      SnapshotManager linked = vm.cloneLinked("/linked", s1.uid(), false);
-      linked.writeDisk("scsi0:0", 12345, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+      vm.delete(SnapshotRef.uid(s3.uid()));
+      SnapshotManager linked = vm.cloneLinked("/linked", SnapshotRef.uid(s1.uid()), false);
+      linked.writeDisk(DiskSlot.scsi(0, 0), 12345, ByteBuffer.wrap(new byte[] {1, 2, 3}));
       ByteBuffer linkedContent = ByteBuffer.allocate((int) DISK);
-      linked.readDisk("scsi0:0", 0, linkedContent);
+      linked.readDisk(DiskSlot.scsi(0, 0), 0, linkedContent);
       Files.createDirectories(dir.resolve("linked"));
       for (FileStat stat : vmfs.list("/linked")) {
         copyOut(vmfs.openFile("/linked/" + stat.name()), dir.resolve("linked").resolve(stat.name()));
@@ -65,11 +65,11 @@ class SnapshotOracleTest {
       Files.write(dir.resolve("linked.expected.raw"), linkedContent.array());
       for (SnapshotEntry entry : vm.tree().snapshots()) {
         ByteBuffer content = ByteBuffer.allocate((int) DISK);
-        vm.readSnapshotDisk(entry.uid(), "scsi0:0", 0, content);
+        vm.readSnapshotDisk(SnapshotRef.uid(entry.uid()), DiskSlot.scsi(0, 0), 0, content);
         expected.put(entry.disks().getFirst().fileName(), content.array());
       }
       ByteBuffer live = ByteBuffer.allocate((int) DISK);
-      vm.readDisk("scsi0:0", 0, live);
+      vm.readDisk(DiskSlot.scsi(0, 0), 0, live);
       expected.put(vm.config().disks().getFirst().fileName(), live.array());
       Files.createDirectories(dir.resolve("vm"));
       for (FileStat stat : vmfs.list("/vm")) {
@@ -104,7 +104,7 @@ class SnapshotOracleTest {
       int length = 1 + random.nextInt(40_000);
       byte[] data = new byte[length];
       random.nextBytes(data);
-      vm.writeDisk("scsi0:0", random.nextLong(DISK - length), ByteBuffer.wrap(data));
+      vm.writeDisk(DiskSlot.scsi(0, 0), random.nextLong(DISK - length), ByteBuffer.wrap(data));
     }
   }
 

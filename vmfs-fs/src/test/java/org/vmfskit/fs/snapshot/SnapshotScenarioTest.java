@@ -32,13 +32,13 @@ class SnapshotScenarioTest {
 
   static byte[] disk(SnapshotManager vm) throws Exception {
     ByteBuffer all = ByteBuffer.allocate((int) DISK);
-    vm.readDisk("scsi0:0", 0, all);
+    vm.readDisk(DiskSlot.scsi(0, 0), 0, all);
     return all.array();
   }
 
   static byte[] snapshotDisk(SnapshotManager vm, int uid) throws Exception {
     ByteBuffer all = ByteBuffer.allocate((int) DISK);
-    vm.readSnapshotDisk(uid, "scsi0:0", 0, all);
+    vm.readSnapshotDisk(SnapshotRef.uid(uid), DiskSlot.scsi(0, 0), 0, all);
     return all.array();
   }
 
@@ -46,7 +46,7 @@ class SnapshotScenarioTest {
   void writeTakeWriteRevert_givesTheSnapshotsBytes_andDeletesTheOldDelta() throws Exception {
     try (Vmfs vmfs = volume(1)) {
       SnapshotManager vm = SnapshotManager.createVm(vmfs, "/vm", List.of(DISK), MEMORY);
-      vm.writeDisk("scsi0:0", 4096, ByteBuffer.wrap(fill(10000, 1)));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 4096, ByteBuffer.wrap(fill(10000, 1)));
       vm.writeMemory(8192, ByteBuffer.wrap(fill(5000, 7)));
       byte[] before = disk(vm);
       byte[] memoryBefore = vm.readMemory().toByteArray();
@@ -54,10 +54,10 @@ class SnapshotScenarioTest {
       assertThat(s1.uid()).isEqualTo(1);
       assertThat(vm.config().disks().getFirst().fileName()).isEqualTo("vm-000001.vmdk");
       assertThat(s1.disks().getFirst().fileName()).isEqualTo("vm.vmdk");
-      vm.writeDisk("scsi0:0", 0, ByteBuffer.wrap(fill(70000, 2)));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 0, ByteBuffer.wrap(fill(70000, 2)));
       vm.writeMemory(0, ByteBuffer.wrap(fill(MemoryImage.PAGE * 3, 9)));
       assertThat(disk(vm)).isNotEqualTo(before);
-      vm.revert(s1.uid());
+      vm.revert(SnapshotRef.uid(s1.uid()));
       assertThat(disk(vm)).isEqualTo(before);
       assertThat(vm.readMemory().toByteArray()).isEqualTo(memoryBefore);
       // The first free name is reused once the old delta is deleted.
@@ -75,27 +75,27 @@ class SnapshotScenarioTest {
   void branchesAfterRevert_keepEveryStateAndDeleteKeepsTheRest() throws Exception {
     try (Vmfs vmfs = volume(2)) {
       SnapshotManager vm = SnapshotManager.createVm(vmfs, "/vm", List.of(DISK), MEMORY);
-      vm.writeDisk("scsi0:0", 0, ByteBuffer.wrap(fill(5000, 1)));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 0, ByteBuffer.wrap(fill(5000, 1)));
       SnapshotEntry a = vm.take("a", "", false);
       byte[] stateA = disk(vm);
-      vm.writeDisk("scsi0:0", 1 << 20, ByteBuffer.wrap(fill(5000, 2)));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 1 << 20, ByteBuffer.wrap(fill(5000, 2)));
       vm.writeMemory(0, ByteBuffer.wrap(fill(100, 3)));
       SnapshotEntry b = vm.take("b", "", true);
       byte[] stateB = disk(vm);
       byte[] memB = vm.readMemory().toByteArray();
-      vm.writeDisk("scsi0:0", 2 << 20, ByteBuffer.wrap(fill(5000, 3)));
-      vm.revert(a.uid());
+      vm.writeDisk(DiskSlot.scsi(0, 0), 2 << 20, ByteBuffer.wrap(fill(5000, 3)));
+      vm.revert(SnapshotRef.uid(a.uid()));
       assertThat(disk(vm)).isEqualTo(stateA);
-      vm.writeDisk("scsi0:0", 3 << 20, ByteBuffer.wrap(fill(5000, 4)));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 3 << 20, ByteBuffer.wrap(fill(5000, 4)));
       SnapshotEntry c = vm.take("c", "branch", false);
       assertThat(c.parent()).contains(a.uid());
       byte[] stateC = disk(vm);
-      vm.writeDisk("scsi0:0", 100, ByteBuffer.wrap(fill(10, 5)));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 100, ByteBuffer.wrap(fill(10, 5)));
       byte[] live = disk(vm);
       assertThat(vm.tree().children(a.uid())).extracting(SnapshotEntry::uid).containsExactlyInAnyOrder(b.uid(), c.uid());
 
       // a's disk has two children (b's branch and c's): delete keeps it and only drops the entry.
-      vm.delete(a.uid());
+      vm.delete(SnapshotRef.uid(a.uid()));
       assertThat(vm.tree().find(b.uid()).orElseThrow().parent()).isEmpty();
       assertThat(snapshotDisk(vm, b.uid())).isEqualTo(stateB);
       assertThat(snapshotDisk(vm, c.uid())).isEqualTo(stateC);
@@ -103,17 +103,17 @@ class SnapshotScenarioTest {
       assertThat(vm.check()).isEmpty();
 
       // c's disk has one child (the live delta): merged into it.
-      vm.delete(c.uid());
+      vm.delete(SnapshotRef.uid(c.uid()));
       assertThat(disk(vm)).isEqualTo(live);
       assertThat(snapshotDisk(vm, b.uid())).isEqualTo(stateB);
       assertThat(vm.verify(Optional.empty())).allMatch(SnapshotManager.VerifyResult::ok);
-      vm.revert(b.uid());
+      vm.revert(SnapshotRef.uid(b.uid()));
       assertThat(disk(vm)).isEqualTo(stateB);
       assertThat(vm.readMemory().toByteArray()).isEqualTo(memB);
       assertThat(vm.check()).isEmpty();
       assertThat(VolumeChecker.check(vmfs).problems()).isEmpty();
 
-      vm.writeDisk("scsi0:0", 7 << 20, ByteBuffer.wrap(fill(3, 8)));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 7 << 20, ByteBuffer.wrap(fill(3, 8)));
       byte[] last = disk(vm);
       vm.deleteAll();
       assertThat(vm.tree().snapshots()).isEmpty();
@@ -138,10 +138,10 @@ class SnapshotScenarioTest {
       SnapshotEntry s2 = vm.take("s2", "", true);
       byte[] mem2 = vm.readMemory().toByteArray();
       String digest2 = s2.digest().orElseThrow();
-      vm.delete(s1.uid());
-      assertThat(vm.rebuildMemory(s2.uid()).toByteArray()).isEqualTo(mem2);
-      assertThat(vm.verify(Optional.of(s2.uid())).getFirst().actual()).isEqualTo(digest2);
-      assertThat(vm.verify(Optional.of(s2.uid())).getFirst().ok()).isTrue();
+      vm.delete(SnapshotRef.uid(s1.uid()));
+      assertThat(vm.rebuildMemory(SnapshotRef.uid(s2.uid())).toByteArray()).isEqualTo(mem2);
+      assertThat(vm.verify(Optional.of(SnapshotRef.uid(s2.uid()))).getFirst().actual()).isEqualTo(digest2);
+      assertThat(vm.verify(Optional.of(SnapshotRef.uid(s2.uid()))).getFirst().ok()).isTrue();
     }
   }
 
@@ -149,14 +149,14 @@ class SnapshotScenarioTest {
   void twoDisks_eachGetADeltaAndRevertTogether() throws Exception {
     try (Vmfs vmfs = volume(4)) {
       SnapshotManager vm = SnapshotManager.createVm(vmfs, "/vm", List.of(DISK, 8L << 20), MEMORY);
-      vm.writeDisk("scsi0:1", 0, ByteBuffer.wrap(fill(600, 5)));
+      vm.writeDisk(DiskSlot.scsi(0, 1), 0, ByteBuffer.wrap(fill(600, 5)));
       SnapshotEntry s = vm.take("s", "", false);
       assertThat(s.disks()).extracting(SnapshotEntry.SnapshotDisk::fileName).containsExactly("vm.vmdk", "vm_1.vmdk");
-      assertThat(vm.config().disks()).extracting(VmConfig.DiskSlot::fileName).containsExactly("vm-000001.vmdk", "vm_1-000001.vmdk");
-      vm.writeDisk("scsi0:1", 0, ByteBuffer.wrap(fill(600, 6)));
-      vm.revert(s.uid());
+      assertThat(vm.config().disks()).extracting(VmConfig.Disk::fileName).containsExactly("vm-000001.vmdk", "vm_1-000001.vmdk");
+      vm.writeDisk(DiskSlot.scsi(0, 1), 0, ByteBuffer.wrap(fill(600, 6)));
+      vm.revert(SnapshotRef.uid(s.uid()));
       ByteBuffer b = ByteBuffer.allocate(600);
-      vm.readDisk("scsi0:1", 0, b);
+      vm.readDisk(DiskSlot.scsi(0, 1), 0, b);
       assertThat(b.array()).isEqualTo(fill(600, 5));
       assertThat(vm.check()).isEmpty();
     }
@@ -186,7 +186,7 @@ class SnapshotScenarioTest {
       SnapshotManager vm = SnapshotManager.createVm(vmfs, "/vm", List.of(DISK), MEMORY);
       SnapshotEntry s1 = vm.take("s1", "", false);
       vm.take("s2", "", false);
-      vm.revert(s1.uid());
+      vm.revert(SnapshotRef.uid(s1.uid()));
       vm.take("s3", "", false);
       // Point "you are here" at s2 while the live disk descends from s3's branch.
       vm.writeTree(vm.tree().withCurrent(Optional.of(2)));
@@ -215,42 +215,42 @@ class SnapshotScenarioTest {
   void clones_fullAndLinked_readTheSourceState() throws Exception {
     try (Vmfs vmfs = volume(7)) {
       SnapshotManager vm = SnapshotManager.createVm(vmfs, "/vm", List.of(DISK), MEMORY);
-      vm.writeDisk("scsi0:0", 0, ByteBuffer.wrap(fill(5000, 1)));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 0, ByteBuffer.wrap(fill(5000, 1)));
       vm.writeMemory(0, ByteBuffer.wrap(fill(10, 4)));
       SnapshotEntry s = vm.take("s", "", true);
       byte[] atS = disk(vm);
-      vm.writeDisk("scsi0:0", 0, ByteBuffer.wrap(fill(100, 2)));
+      vm.writeDisk(DiskSlot.scsi(0, 0), 0, ByteBuffer.wrap(fill(100, 2)));
       byte[] live = disk(vm);
       SnapshotManager full = vm.cloneFull("/full", Optional.empty());
       assertThat(disk(full)).isEqualTo(live);
       assertThat(full.config().disks().getFirst().fileName()).isEqualTo("full.vmdk");
-      SnapshotManager linked = vm.cloneLinked("/linked", s.uid(), false);
+      SnapshotManager linked = vm.cloneLinked("/linked", SnapshotRef.uid(s.uid()), false);
       assertThat(disk(linked)).isEqualTo(atS);
-      assertThat(linked.readMemory().toByteArray()).isEqualTo(vm.rebuildMemory(s.uid()).toByteArray());
+      assertThat(linked.readMemory().toByteArray()).isEqualTo(vm.rebuildMemory(SnapshotRef.uid(s.uid())).toByteArray());
       assertThat(new String(vmfs.openFile("/linked/linked-000001.vmdk").readAll(4096))).contains("parentFileNameHint=\"../vm/vm.vmdk\"");
-      SnapshotManager absolute = vm.cloneLinked("/abs", s.uid(), true);
+      SnapshotManager absolute = vm.cloneLinked("/abs", SnapshotRef.uid(s.uid()), true);
       assertThat(new String(vmfs.openFile("/abs/abs-000001.vmdk").readAll(4096))).contains("parentFileNameHint=\"/vmfs/volumes/ds1/vm/vm.vmdk\"");
       assertThat(disk(absolute)).isEqualTo(atS);
-      linked.writeDisk("scsi0:0", 0, ByteBuffer.wrap(fill(10, 9)));
+      linked.writeDisk(DiskSlot.scsi(0, 0), 0, ByteBuffer.wrap(fill(10, 9)));
       assertThat(snapshotDisk(vm, s.uid())).isEqualTo(atS);
       byte[] linkedLive = disk(linked);
 
       // Deleting the snapshot the clones hang on keeps its frozen disk; delete --all is refused.
       SnapshotEntry s2 = vm.take("s2", "", false);
       assertThatThrownBy(vm::deleteAll).isInstanceOf(SnapshotException.class).hasMessageContaining("linked clones");
-      vm.delete(s.uid());
+      vm.delete(SnapshotRef.uid(s.uid()));
       assertThat(vmfs.exists("/vm/vm.vmdk")).isTrue();
       assertThat(disk(linked)).isEqualTo(linkedLive);
       assertThat(disk(absolute)).isEqualTo(atS);
       assertThat(vm.check()).isEmpty();
       assertThat(linked.check()).isEmpty();
-      vm.delete(s2.uid());
+      vm.delete(SnapshotRef.uid(s2.uid()));
       assertThat(disk(vm)).isEqualTo(live);
       assertThat(disk(linked)).isEqualTo(linkedLive);
 
       // The clone's own snapshots consolidate into the clone's first delta, never into the source.
       SnapshotEntry inClone = linked.take("in-clone", "", false);
-      linked.writeDisk("scsi0:0", 4096, ByteBuffer.wrap(fill(10, 10)));
+      linked.writeDisk(DiskSlot.scsi(0, 0), 4096, ByteBuffer.wrap(fill(10, 10)));
       byte[] cloneLive = disk(linked);
       assertThat(inClone.disks().getFirst().fileName()).isEqualTo("linked-000001.vmdk");
       linked.deleteAll();
