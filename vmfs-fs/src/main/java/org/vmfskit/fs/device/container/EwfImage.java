@@ -187,8 +187,9 @@ public final class EwfImage implements ReadOnlyMedia {
         throw Corrupt.defect(structure, fileOffset, "data", "damaged zlib data (" + e.getMessage() + ")", null, null);
       }
     } else {
-      if (stored.capacity() != length + 4) {
-        throw Corrupt.field(structure, fileOffset, "size", length + 4, stored.capacity());
+      // The last chunk of a table runs to the end of its section, which a writer may pad.
+      if (stored.capacity() < length + 4) {
+        throw Corrupt.defect(structure, fileOffset, "size", "stored chunk shorter than its data and checksum", length + 4, stored.capacity());
       }
       long computed = EwfSection.adler32(stored, 0, length);
       long recorded = LittleEndian.u32(stored, length);
