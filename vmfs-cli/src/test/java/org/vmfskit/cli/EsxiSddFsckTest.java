@@ -6,11 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vmfskit.fs.device.FileChannelBlockDevice;
-import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.testing.EsxiLayout;
-import org.vmfskit.fs.testing.Images;
-import org.vmfskit.fs.volume.FormatOptions;
 
 /**
  * {@code vmfs fsck} on a VMFS5 volume laid out as ESXi lays out {@code .sdd.sf} (built from the
@@ -22,13 +18,7 @@ class EsxiSddFsckTest {
   @TempDir Path dir;
 
   private Path esxiImage() throws Exception {
-    Path image = dir.resolve("esxi.img");
-    FormatOptions options = FormatOptions.builder(256L << 20).seed(1).timeSeconds(1_700_000_000L).label("testvol").build();
-    try (Vmfs vmfs = Vmfs.format(FileChannelBlockDevice.create(image, options.imageBytes()), options)) {
-      vmfs.mkdir("/vm");
-      EsxiLayout.applyTo(vmfs);
-    }
-    return image;
+    return EsxiLayout.formatImage(dir.resolve("esxi.img"));
   }
 
   private static String sha256(Path file) throws Exception {

@@ -3,8 +3,10 @@ package org.vmfskit.fs.testing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
+import org.vmfskit.fs.device.FileChannelBlockDevice;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.format.AddressingMode;
 import org.vmfskit.fs.format.DirEntry;
@@ -12,6 +14,7 @@ import org.vmfskit.fs.format.FileBlockAddr;
 import org.vmfskit.fs.format.FileDescriptor;
 import org.vmfskit.fs.format.FileDescriptorAddr;
 import org.vmfskit.fs.format.FileType;
+import org.vmfskit.fs.volume.FormatOptions;
 import org.vmfskit.fs.volume.Geometry;
 import org.vmfskit.fs.volume.MetadataTransaction;
 import org.vmfskit.fs.volume.ResourceKind;
@@ -37,6 +40,20 @@ public final class EsxiLayout {
   public static final long SDD_MODE = 040700;
 
   private EsxiLayout() {}
+
+  /**
+   * Formats {@code image} as a 256 MiB volume holding {@code /vm/disk.vmdk} (3000 bytes) and lays it
+   * out as ESXi does, so the root has nlink 4; returns the image.
+   */
+  public static Path formatImage(Path image) throws IOException {
+    FormatOptions options = Images.options(256 * Images.MIB);
+    try (Vmfs vmfs = Vmfs.format(FileChannelBlockDevice.create(image, options.imageBytes()), options)) {
+      vmfs.mkdir("/vm");
+      Images.createWith(vmfs, "/vm/disk.vmdk", Images.content(1, 3000));
+      applyTo(vmfs);
+    }
+    return image;
+  }
 
   /** Lays out {@code .sdd.sf} and the root's link count as ESXi does; returns the block given to {@code .sdd.sf}. */
   public static long applyTo(Vmfs vmfs) throws IOException {
