@@ -22,8 +22,11 @@ import org.vmfskit.fs.snapshot.SnapshotManager;
 import org.vmfskit.fs.snapshot.SnapshotRef;
 import org.vmfskit.fs.vmdk.HostDiskStore;
 import org.vmfskit.fs.vmdk.VirtualDisk;
+import org.vmfskit.recovery.RecoverOptions;
+import org.vmfskit.recovery.Recovery;
 import org.vmfskit.recovery.RecoveryReport;
-import org.vmfskit.recovery.RecoveryWriter;
+import org.vmfskit.recovery.RecoveryResult;
+import org.vmfskit.recovery.RecoveryScan;
 import org.vmfskit.recovery.ScanOptions;
 
 /**
@@ -57,10 +60,12 @@ public final class RevertAndRecover {
         afterRevert = sha256(vm);
       }
 
-      // Evidence opens read-only; recovery scans it, rebuilds the delta and reports with hashes.
+      // Evidence opens read-only; the scan finds the deleted delta, and recovery rebuilds it from
+      // that scan and reports with hashes (the flattened disk by default).
       try (BlockDevice evidence = ImageFiles.open(image, ImageFiles.Access.READ_ONLY)) {
-        RecoveryReport report = RecoveryWriter.recover(evidence, image.toString(), outDir, null, RecoveryWriter.FlatFormat.FLAT,
-            ScanOptions.defaults(), RecoveryWriter.Progress.NONE);
+        RecoveryScan scan = RecoveryScan.scan(evidence, ScanOptions.defaults());
+        RecoveryResult result = Recovery.recover(scan, RecoverOptions.builder(outDir).imageName(image.toString()).build());
+        RecoveryReport report = result.report();
         RecoveryReport.Recovered disk = report.recovered().getFirst();
         String recovered;
         try (VirtualDisk flat = VirtualDisk.open(HostDiskStore.of(Path.of(disk.directory())), disk.flattened(), false)) {
