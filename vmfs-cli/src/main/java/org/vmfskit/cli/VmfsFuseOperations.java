@@ -121,7 +121,7 @@ final class VmfsFuseOperations implements FuseOperations {
       stat.mTime().set(a.lastModifiedTime().toInstant());
       stat.aTime().set(a.lastAccessTime().toInstant());
       stat.cTime().set(a.creationTime().toInstant());
-      setBlocks(stat, a.blockCount() * a.blockSize());
+      setBlocks(stat, a.allocatedSize()); // blocks held, TBZ included, holes and FD-resident data not
       return 0;
     } catch (IOException | RuntimeException e) {
       return error(path, e);
