@@ -26,8 +26,11 @@ done
 
 # 1. The resolved runtime dependencies.
 list="$(mktemp)"; trap 'rm -f "$list"' EXIT
-./build -B -q org.apache.maven.plugins:maven-dependency-plugin:3.9.0:list -pl vmfs-cli -am \
-  -DincludeScope=runtime -DexcludeGroupIds=org.vmfskit -DoutputFile="$list" -DappendOutput=true >/dev/null
+# (package in the same Maven run, so vmfs-cli resolves its sibling modules from this reactor
+# rather than from ~/.m2, which on a fresh machine holds none of them.)
+./build -B -q -DskipTests -Dmaven.source.skip -Dmaven.javadoc.skip package org.apache.maven.plugins:maven-dependency-plugin:3.9.0:list -pl vmfs-cli -am \
+  -DincludeScope=runtime -DexcludeGroupIds=org.vmfskit -DoutputFile="$list" -DappendOutput=true >/dev/null \
+  || { echo "check-licences: mvn dependency:list failed (run it without -q to see why)" >&2; exit 1; }
 count=0
 while read -r coordinates; do
   artifact="$(cut -d: -f1,2 <<<"$coordinates")"
