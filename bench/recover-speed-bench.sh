@@ -22,7 +22,7 @@ jar() { find "$repo/$1" -name "$2" | sort | tail -n 1; }
 cp_path="vmfs-fs/target/classes:vmfs-recovery/target/classes:vmfs-recovery/target/test-classes"
 cp_path+=":$(jar com/google/guava/guava/33.4.8-jre 'guava-*.jar')"
 cp_path+=":$(jar com/google/guava/failureaccess 'failureaccess-*.jar')"
-cp_path+=":$(jar it/unimi/dsi/fastutil/8.5.15 'fastutil-*.jar')"
+cp_path+=":$(jar it/unimi/dsi/fastutil-core/8.5.15 'fastutil-core-*.jar')"
 built=$("$JAVA_HOME/bin/java" -Xmx2g -cp "$cp_path" org.vmfskit.recovery.RecoverSpeedBench "$image" 300)
 expected=$(sed -n 's/^expected //p' <<<"$built")
 delta_bytes=$(sed -n 's/^deltaBytes //p' <<<"$built")
