@@ -70,7 +70,7 @@ class MountCommandTest {
     Thread mounter = Thread.ofPlatform().name("vmfs-mount").start(() -> exit.set(
         new VmfsCli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(mountErr, true)).run(new String[] {"mount", image.toString(), mountPoint.toString()})));
     try {
-      awaitMount(mountPoint, mounter, mountErr);
+      Mounts.awaitMount(mountPoint, mounter, mountErr);
       try (Stream<Path> walk = Files.walk(mountPoint)) {
         assertThat(walk.map(p -> mountPoint.relativize(p).toString()).toList())
             .contains("vm1", "vm1/nested", "vm1/nested/notes.txt", "vm1/vm1.vmx", "vm1/empty", "vm1/big.bin");
@@ -94,19 +94,6 @@ class MountCommandTest {
       mounter.join(TimeUnit.SECONDS.toMillis(30));
     }
     assertThat(sha256(image)).as("image unchanged by a read-only mount").isEqualTo(imageHash);
-  }
-
-  private static void awaitMount(Path mountPoint, Thread mounter, ByteArrayOutputStream err) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!MountCommand.isMounted(mountPoint)) {
-      if (!mounter.isAlive()) {
-        String message = err.toString(StandardCharsets.UTF_8);
-        assumeTrue(!message.contains("cannot load libfuse3"), "the libfuse3 native library cannot load: " + message);
-        throw new AssertionError("vmfs mount ended without mounting: " + message);
-      }
-      assertThat(System.nanoTime()).as("mount did not appear in 30 s; stderr: %s", err).isLessThan(deadline);
-      Thread.sleep(100);
-    }
   }
 
   private static boolean onPath(String tool) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,14 +34,7 @@ class MountContainerTest {
     Thread mounter = Thread.ofPlatform().name("vmfs-mount").start(() -> exit.set(new VmfsCli(new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true)).run(new String[] {"mount", disk.toString(), mountPoint.toString(), "--partition", "2"})));
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!MountCommand.isMounted(mountPoint)) {
-        String message = err.toString(StandardCharsets.UTF_8);
-        assumeTrue(mounter.isAlive() || !message.contains("cannot load libfuse3"), "libfuse3 cannot load: " + message);
-        assertThat(mounter.isAlive()).as("vmfs mount ended without mounting: %s", message).isTrue();
-        assertThat(System.nanoTime()).as("mount did not appear in 30 s: %s", message).isLessThan(deadline);
-        Thread.sleep(100);
-      }
+      Mounts.awaitMount(mountPoint, mounter, err);
       assertThat(Files.readAllBytes(mountPoint.resolve("hello.bin"))).isEqualTo(HELLO);
       assertThat(new VmfsCli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()))
           .run(new String[] {"umount", mountPoint.toString()})).isZero();

@@ -55,7 +55,7 @@ class MountWritableTest {
             .run(new String[] {"mount", image.toString(), mnt.toString(), "--writable"})));
     long mountedBlocks;
     try {
-      awaitMount(mnt, mounter, mountErr);
+      Mounts.awaitMount(mnt, mounter, mountErr);
       Path d = Files.createDirectory(mnt.resolve("d"));
       Files.writeString(d.resolve("a.txt"), "hello, vmfs\n");
       Files.move(d.resolve("a.txt"), d.resolve("b.txt"));
@@ -109,19 +109,6 @@ class MountWritableTest {
     ByteArrayOutputStream fsckOut = new ByteArrayOutputStream();
     assertThat(new VmfsCli(new PrintStream(fsckOut), new PrintStream(fsckOut)).run(new String[] {"fsck", image.toString()}))
         .as("vmfs fsck: %s", fsckOut).isEqualTo(0);
-  }
-
-  private static void awaitMount(Path mountPoint, Thread mounter, ByteArrayOutputStream err) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!MountCommand.isMounted(mountPoint)) {
-      if (!mounter.isAlive()) {
-        String message = err.toString(StandardCharsets.UTF_8);
-        assumeTrue(!message.contains("cannot load libfuse3"), "the libfuse3 native library cannot load: " + message);
-        throw new AssertionError("vmfs mount ended without mounting: " + message);
-      }
-      assertThat(System.nanoTime()).as("mount did not appear in 30 s; stderr: %s", err).isLessThan(deadline);
-      Thread.sleep(100);
-    }
   }
 
   private static String run(String... command) throws Exception {
