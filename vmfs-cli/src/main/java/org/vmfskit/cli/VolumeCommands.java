@@ -26,6 +26,7 @@ import org.vmfskit.fs.file.FileStat;
 import org.vmfskit.fs.file.Vmfs;
 import org.vmfskit.fs.file.VmfsFile;
 import org.vmfskit.fs.volume.FormatOptions;
+import org.vmfskit.fs.volume.VmfsVersion;
 import org.vmfskit.fs.volume.VolumeInfo;
 
 /** The commands that work on a volume's files: mkfs, info, ls, cat, put, get, mkdir, rm, mv, ln, fsck. */
@@ -59,13 +60,14 @@ final class VolumeCommands {
   /** {@code vmfs mkfs IMAGE --size SIZE [--label TEXT] [--block-size SIZE]}. */
   static final class Mkfs implements Command {
     public String name() { return "mkfs"; }
-    public String synopsis() { return "IMAGE --size SIZE [--label TEXT] [--block-size 1M|2M|4M|8M]"; }
-    public String summary() { return "format a new sparse image file as a VMFS5 datastore (SIZE: 256M to 64T, rounded down to 256 MiB)"; }
+    public String synopsis() { return "IMAGE --size SIZE [--type vmfs5|vmfs6] [--label TEXT] [--block-size 1M|2M|4M|8M]"; }
+    public String summary() { return "format a new sparse image file as a VMFS datastore (SIZE: 256M to 64T, rounded down to 256 MiB)"; }
     public int[] arity() { return new int[] {1, 1}; }
 
     public Options options() {
       return new Options()
           .addOption(Option.builder().longOpt("size").hasArg().argName("SIZE").required().desc("datastore size, e.g. 10G").get())
+          .addOption(valued("type", "TYPE", "vmfs5 (default: vmfskit writes VMFS5 fully) or vmfs6 (a new, empty VMFS6 volume; vmfskit reads VMFS6 but does not write files to it yet)"))
           .addOption(valued("label", "TEXT", "datastore label (at most 127 bytes)"))
           .addOption(valued("block-size", "SIZE", "file-block size, default 1M"))
           .addOption(valued("seed", "N", "seed for the UUIDs (for reproducible images)"))
@@ -87,6 +89,11 @@ final class VolumeCommands {
         if (line.hasOption("seed")) {
           options.seed(Long.parseLong(line.getOptionValue("seed")));
         }
+        options.version(switch (line.getOptionValue("type", "vmfs5").toLowerCase(java.util.Locale.ROOT)) {
+          case "vmfs5" -> VmfsVersion.VMFS5;
+          case "vmfs6" -> VmfsVersion.VMFS6;
+          default -> throw new UsageException("--type must be vmfs5 or vmfs6 (got " + line.getOptionValue("type") + ")");
+        });
         options.build();
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
@@ -107,8 +114,8 @@ final class VolumeCommands {
             + options.build().imageBytes() + " bytes (" + e.getMessage() + "; ext4 stops at 16 TiB, XFS goes further)");
       }
       try (Vmfs vmfs = Vmfs.format(device, options.build())) {
-        VolumeInfo info = vmfs.volume().info();
-        context.out().printf("formatted %s: VMFS5, %s, %s blocks, label \"%s\", UUID %s%n", image, Sizes.human(info.volumeBytes()),
+        VolumeInfo info = vmfs.info();
+        context.out().printf("formatted %s: %s, %s, %s blocks, label \"%s\", UUID %s%n", image, vmfs.version(), Sizes.human(info.volumeBytes()),
             Sizes.human(info.blockSize()), info.label(), info.fsUuid());
       }
       return VmfsCli.OK;
@@ -125,7 +132,7 @@ final class VolumeCommands {
 
     public int execute(CommandLine line, CliContext context) throws IOException {
       try (Images.Opened opened = Images.open(image(line))) {
-        VolumeInfo info = opened.vmfs().volume().info();
+        VolumeInfo info = opened.vmfs().info();
         if (line.hasOption("json")) {
           context.out().println(Json.write(opened.layout().isPlain() ? info : withContainer(info, opened.layout())));
           return VmfsCli.OK;
@@ -134,7 +141,7 @@ final class VolumeCommands {
         out.printf("Label:           %s%n", info.label());
         out.printf("UUID:            %s%n", info.fsUuid());
         out.printf("LVM UUID:        %s%n", info.lvmUuid());
-        out.printf("Version:         VMFS%s (LVM %d, FS %d.%d)%n", info.fsMajor() == 14 ? "5" : info.fsMajor() == 4 ? "3" : "?", info.lvmMajor(), info.fsMajor(), info.fsMinor());
+        out.printf("Version:         %s (LVM %d, FS %d.%d)%n", opened.vmfs().version(), info.lvmMajor(), info.fsMajor(), info.fsMinor());
         out.printf("Created:         %s%n", Instant.ofEpochSecond(info.creationTime()));
         out.printf("Size:            %s (%d bytes)%n", Sizes.human(info.volumeBytes()), info.volumeBytes());
         out.printf("Block size:      %s, sub-block %s, %d addresses per MAP%n", Sizes.human(info.blockSize()), Sizes.human(info.subBlockSize()), info.addressesPerMap());

@@ -80,6 +80,10 @@ public final class RecoveryScan {
   public static RecoveryScan scan(BlockDevice device, String imageName, ScanOptions options, RecoveryWriter.Progress progress)
       throws IOException {
     long started = System.nanoTime();
+    if (Vmfs.probeVersion(device) == org.vmfskit.fs.volume.VmfsVersion.VMFS6) {
+      throw new org.vmfskit.fs.format.UnsupportedFormatException("LvmHeader", 0x100000,
+          "scanning VMFS6 volumes for deleted snapshot deltas is not implemented yet (vmfskit scans VMFS5)");
+    }
     long needed = imageBytesNeeded(device);
     CountingBlockDevice counting = new CountingBlockDevice(device, needed);
     Vmfs vmfs = Vmfs.open(counting);

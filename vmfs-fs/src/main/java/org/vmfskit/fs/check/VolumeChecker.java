@@ -58,13 +58,16 @@ public final class VolumeChecker {
 
   /** Checks the volume and returns what it found. */
   public static CheckReport check(Vmfs vmfs) throws IOException {
+    if (vmfs.version() == org.vmfskit.fs.volume.VmfsVersion.VMFS6) {
+      throw new org.vmfskit.fs.format.UnsupportedFormatException("Vmfs", -1, "checking VMFS6 volumes is not implemented yet (vmfskit checks VMFS5 and VMFS3)");
+    }
     return analyze(vmfs).report();
   }
 
   /** Runs the checks and keeps what they saw, for the repairer. */
   static VolumeChecker analyze(Vmfs vmfs) throws IOException {
     VolumeChecker checker = new VolumeChecker(vmfs);
-    var lock = vmfs.volume().lock().readLock();
+    var lock = vmfs.lock().readLock();
     lock.lock();
     try {
       checker.run();

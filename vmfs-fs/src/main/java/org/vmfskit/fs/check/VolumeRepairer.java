@@ -67,6 +67,9 @@ public final class VolumeRepairer {
 
   /** Checks the volume, repairs what is safe to repair and returns the changes made. */
   public static RepairReport repair(Vmfs vmfs) throws IOException {
+    if (vmfs.version() == org.vmfskit.fs.volume.VmfsVersion.VMFS6) {
+      throw new org.vmfskit.fs.format.UnsupportedFormatException("Vmfs", -1, "repairing VMFS6 volumes is not implemented yet (vmfskit checks VMFS5 and VMFS3)");
+    }
     VolumeChecker first = VolumeChecker.analyze(vmfs);
     CheckReport before = first.report();
     if (before.isClean()) {
@@ -79,7 +82,7 @@ public final class VolumeRepairer {
     repairer.fixDirectoryLinks(VolumeChecker.analyze(vmfs));
     repairer.freeLeaks(VolumeChecker.analyze(vmfs));
     repairer.rewriteCounters(before);
-    vmfs.volume().flush();
+    vmfs.flush();
     return new RepairReport(before, repairer.changes, repairer.refused);
   }
 

@@ -13,7 +13,7 @@ import org.vmfskit.fs.format.DirEntry;
  * Slots whose address is 0 (left by other writers) are kept in the slot list but skipped by
  * lookups; vmfskit itself keeps directories compact, because vmfs-tools shows such slots.
  */
-final class Directory {
+final class Directory implements DirectoryView {
 
   /** Largest directory content read: about 480,000 entries. */
   static final long MAX_BYTES = 64L << 20;
@@ -21,13 +21,13 @@ final class Directory {
   /** One slot: its index and its entry, or null when deleted. */
   record Slot(int index, DirEntry entry) {}
 
-  private final VmfsFile file;
+  private final Vmfs5File file;
   private final List<Slot> slots;
   // A last slot repeating an earlier one is what a cut between the two steps of remove() leaves
   // (the last entry copied into the gap, the directory not yet shrunk): it is not a second name.
   private boolean staleTail;
 
-  private Directory(VmfsFile file, List<Slot> slots) {
+  private Directory(Vmfs5File file, List<Slot> slots) {
     this.file = file;
     this.slots = slots;
     int last = slots.size() - 1;
@@ -58,7 +58,7 @@ final class Directory {
   }
 
   /** Reads and checks every entry of {@code file}. */
-  static Directory read(VmfsFile file, long fdOffset) throws IOException {
+  static Directory read(Vmfs5File file, long fdOffset) throws IOException {
     byte[] content = file.readAll(MAX_BYTES);
     if (content.length % DirEntry.SIZE != 0) {
       throw Corrupt.defect("FileDescriptor of directory " + file.path(), fdOffset + 0x214, "size", "directory size is not a whole number of entries",
@@ -93,7 +93,7 @@ final class Directory {
   }
 
   /** Rejects an entry naming an FD slot that {@code .fdc.sf} does not have. */
-  private static void checkFdAddress(VmfsFile file, DirEntry entry, long deviceOffset) throws IOException {
+  private static void checkFdAddress(Vmfs5File file, DirEntry entry, long deviceOffset) throws IOException {
     org.vmfskit.fs.volume.Volume volume = file.volume();
     org.vmfskit.fs.format.FileDescriptorAddr address = org.vmfskit.fs.format.FileDescriptorAddr.decodeFd(entry.rawAddress(), "DirEntry", deviceOffset);
     long ipe = volume.resourceHeader(org.vmfskit.fs.volume.ResourceKind.FILE_DESCRIPTOR).resourcesPerCluster();
@@ -103,12 +103,13 @@ final class Directory {
     }
   }
 
-  VmfsFile file() {
+  Vmfs5File file() {
     return file;
   }
 
   /** Returns the live entries in on-disk order. */
-  List<DirEntry> entries() {
+  @Override
+  public List<DirEntry> entries() {
     List<DirEntry> out = new ArrayList<>(slots.size());
     for (Slot slot : slots.subList(0, liveSlotCount())) {
       if (slot.entry() != null) {
@@ -128,8 +129,14 @@ final class Directory {
     return slots.get(index);
   }
 
+  @Override
+  public java.util.Optional<DirEntry> find(String name) {
+    Slot slot = slot(name);
+    return slot == null ? java.util.Optional.empty() : java.util.Optional.of(slot.entry());
+  }
+
   /** Returns the slot named {@code name}, or null. */
-  Slot find(String name) {
+  Slot slot(String name) {
     for (Slot slot : slots.subList(0, liveSlotCount())) {
       if (slot.entry() != null && slot.entry().name().equals(name)) {
         return slot;
@@ -139,7 +146,8 @@ final class Directory {
   }
 
   /** Appends {@code entry} at the end of the content. */
-  void add(DirEntry entry) throws IOException {
+  @Override
+  public void add(DirEntry entry) throws IOException {
     dropStaleTail();
     file.write((long) slots.size() * DirEntry.SIZE, encode(entry));
     slots.add(new Slot(slots.size(), entry));
@@ -152,6 +160,33 @@ final class Directory {
     }
     file.write((long) index * DirEntry.SIZE, encode(entry));
     slots.set(index, new Slot(index, entry));
+  }
+
+  @Override
+  public void remove(String name) throws IOException {
+    remove(required(name).index());
+  }
+
+  @Override
+  public void rename(String name, DirEntry renamed) throws IOException {
+    replace(required(name).index(), renamed);
+  }
+
+  @Override
+  public void setParent(org.vmfskit.fs.format.FileDescriptorAddr parent, long parentGeneration) throws IOException {
+    Slot dotdot = slot("..");
+    if (dotdot == null) {
+      throw new java.nio.file.FileSystemException(file.path(), null, "directory has no \"..\" entry");
+    }
+    replace(dotdot.index(), new DirEntry(org.vmfskit.fs.format.FileType.DIRECTORY, parent.raw(), parentGeneration, ".."));
+  }
+
+  private Slot required(String name) throws IOException {
+    Slot slot = slot(name);
+    if (slot == null) {
+      throw new java.nio.file.NoSuchFileException(Vmfs.join(file.path(), name));
+    }
+    return slot;
   }
 
   /** Removes slot {@code index}, moving the last slot into the gap so the directory stays compact. */

@@ -3,7 +3,6 @@ package org.vmfskit.fs.file;
 import com.google.common.base.Preconditions;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -13,21 +12,16 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.Lock;
+import org.vmfskit.fs.volume.VmfsVersion;
 import org.vmfskit.fs.device.BlockDevice;
 import org.vmfskit.fs.device.BlockDevices;
 import org.vmfskit.fs.device.ImageFiles;
 import org.vmfskit.fs.format.DirEntry;
-import org.vmfskit.fs.format.FileDescriptor;
 import org.vmfskit.fs.format.FileDescriptorAddr;
 import org.vmfskit.fs.format.FileType;
-import org.vmfskit.fs.format.LittleEndian;
 import org.vmfskit.fs.volume.FormatOptions;
-import org.vmfskit.fs.volume.Geometry;
-import org.vmfskit.fs.volume.MetadataTransaction;
-import org.vmfskit.fs.volume.ResourceKind;
 import org.vmfskit.fs.volume.Volume;
-import org.vmfskit.fs.volume.VolumeFormatter;
+import org.vmfskit.fs.volume.VolumeInfo;
 
 /**
  * The file tree of a VMFS volume: path lookup, directories, files, symbolic links, rename and
@@ -50,10 +44,10 @@ public final class Vmfs implements Closeable {
   private static final int MAX_LINK_HOPS = 40;
   private static final int MAX_DEPTH = 1024;
 
-  private final Volume volume;
+  private final VolumeFormat format;
 
-  private Vmfs(Volume volume) {
-    this.volume = volume;
+  private Vmfs(VolumeFormat format) {
+    this.format = format;
   }
 
   // ---- the front door: see VmfsFrontDoor for how each one opens and cleans up ----
@@ -105,22 +99,83 @@ public final class Vmfs implements Closeable {
    * device: closing it, or a failure here, closes the device.
    */
   public static Vmfs open(BlockDevice device) throws IOException {
-    return VmfsFrontDoor.closingOnFailure(device, () -> new Vmfs(Volume.open(device)));
+    return VmfsFrontDoor.closingOnFailure(device, () -> new Vmfs(VolumeFormats.open(device)));
   }
 
   /** Formats {@code device} and opens the new volume; a failure closes the device. */
   public static Vmfs format(BlockDevice device, FormatOptions options) throws IOException {
-    return VmfsFrontDoor.closingOnFailure(device, () -> new Vmfs(VolumeFormatter.format(device, options)));
+    return VmfsFrontDoor.closingOnFailure(device, () -> new Vmfs(VolumeFormats.format(device, options)));
   }
 
-  /** Wraps an already open volume. */
+  /** Wraps an already open VMFS5 volume. */
   public static Vmfs of(Volume volume) {
-    return new Vmfs(volume);
+    return new Vmfs(new Vmfs5Format(volume));
   }
 
-  /** Returns the volume. */
+  /**
+   * Returns the VMFS5 (or VMFS3) volume underneath, for the VMFS5-only checker, repairer and
+   * recovery scan.
+   *
+   * @throws UnsupportedOperationException on a VMFS6 volume, whose structures are another kind
+   */
   public Volume volume() {
-    return volume;
+    if (format instanceof Vmfs5Format v5) {
+      return v5.volume();
+    }
+    throw new UnsupportedOperationException(format.version().id() + " volume: this operation reads VMFS5 structures only");
+  }
+
+  /**
+   * Returns the VMFS version that the headers on {@code device} name, reading a few bytes and
+   * checking nothing else (opening the volume checks it all).
+   */
+  public static VmfsVersion probeVersion(BlockDevice device) throws IOException {
+    return VolumeFormats.probe(device);
+  }
+
+  /** Returns the volume's VMFS version. */
+  public VmfsVersion version() {
+    return format.version();
+  }
+
+  /** Returns the datastore label. */
+  public String label() {
+    return format.label();
+  }
+
+  /** Returns the datastore UUID in ESXi's text form. */
+  public String fsUuid() {
+    return format.fsUuid();
+  }
+
+  /** Returns the file-block size of the volume. */
+  public long blockSize() {
+    return format.blockSize();
+  }
+
+  /** Returns whether nothing may be written to this volume. */
+  public boolean isReadOnly() {
+    return format.isReadOnly();
+  }
+
+  /** Returns the device the volume is read from. */
+  public BlockDevice device() {
+    return format.device();
+  }
+
+  /** Returns what {@code vmfs info} shows of the volume. */
+  public VolumeInfo info() throws IOException {
+    return format.info();
+  }
+
+  /** Writes what is buffered to the device. */
+  public void flush() throws IOException {
+    format.flush();
+  }
+
+  /** Returns the volume's lock: reads share it, changes hold it exclusively (for the checker). */
+  public java.util.concurrent.locks.ReentrantReadWriteLock lock() {
+    return format.lock();
   }
 
   // ---- lookup ----
@@ -156,16 +211,15 @@ public final class Vmfs implements Closeable {
       if (current != null && !namesDirectory(current)) {
         throw new NotDirectoryException(path);
       }
-      Directory directory = directory(dir, path);
-      Directory.Slot slot = directory.find(name);
+      java.util.Optional<DirEntry> found = directory(dir, path).find(name);
       parent = dir;
-      if (slot == null) {
+      if (found.isEmpty()) {
         if (!pending.isEmpty()) {
           throw new NoSuchFileException(path);
         }
         return new Resolved(parent, name, null, path);
       }
-      current = slot.entry();
+      current = found.get();
       if (current.type() == FileType.SYMLINK && (followLast || !pending.isEmpty())) {
         if (++hops > MAX_LINK_HOPS) {
           throw new FileSystemException(path, null, "too many levels of symbolic links");
@@ -198,7 +252,7 @@ public final class Vmfs implements Closeable {
       String rest = target.substring(prefix.length());
       int slash = rest.indexOf('/');
       String volumeName = slash < 0 ? rest : rest.substring(0, slash);
-      if (volumeName.equals(volume.fsDescriptor().label()) || volumeName.equals(volume.fsDescriptor().fsUuid().toString())) {
+      if (volumeName.equals(format.label()) || volumeName.equals(format.fsUuid())) {
         return slash < 0 ? "/" : rest.substring(slash);
       }
     }
@@ -210,15 +264,15 @@ public final class Vmfs implements Closeable {
    * ({@code .sdd.sf} on ESXi volumes) is a directory when its FD is one.
    */
   private boolean namesDirectory(DirEntry entry) throws IOException {
-    return entry.type() == FileType.DIRECTORY || entry.type() == FileType.SYSTEM && volume.readFd(addressOf(entry)).isDirectory();
+    return entry.type() == FileType.DIRECTORY || entry.type() == FileType.SYSTEM && format.stat(addressOf(entry), entry.name()).isDirectory();
   }
 
-  private Directory directory(FileDescriptorAddr address, String path) throws IOException {
-    FileDescriptor fd = volume.readFd(address);
-    if (!fd.isDirectory()) {
-      throw new NotDirectoryException(path);
-    }
-    return Directory.read(new VmfsFile(volume, address, path), volume.fdDeviceOffset(address));
+  private DirectoryView directory(FileDescriptorAddr address, String path) throws IOException {
+    return format.directory(address, path);
+  }
+
+  private VmfsFile file(FileDescriptorAddr address, String path) {
+    return new VmfsFile(format.content(address, path), address, path);
   }
 
   private Resolved existing(String path, boolean followLast) throws IOException {
@@ -243,7 +297,7 @@ public final class Vmfs implements Closeable {
     return withReadLock(() -> {
       Resolved r = existing(path, follow);
       FileDescriptorAddr address = addressOf(r.entry());
-      return FileStat.of(r.name(), address, volume.readFd(address));
+      return format.stat(address, r.name());
     });
   }
 
@@ -266,14 +320,14 @@ public final class Vmfs implements Closeable {
       if (!namesDirectory(r.entry())) {
         throw new NotDirectoryException(path);
       }
-      Directory directory = directory(addressOf(r.entry()), path);
+      DirectoryView directory = directory(addressOf(r.entry()), path);
       List<FileStat> out = new ArrayList<>();
       for (DirEntry entry : directory.entries()) {
         if (entry.name().equals(".") || entry.name().equals("..")) {
           continue;
         }
         FileDescriptorAddr address = addressOf(entry);
-        out.add(FileStat.of(entry.name(), address, volume.readFd(address)));
+        out.add(format.stat(address, entry.name()));
       }
       return out;
     });
@@ -291,13 +345,13 @@ public final class Vmfs implements Closeable {
       if (namesDirectory(r.entry())) {
         throw new FileSystemException(path, null, "is a directory");
       }
-      return new VmfsFile(volume, addressOf(r.entry()), path);
+      return file(addressOf(r.entry()), path);
     });
   }
 
   /** Opens the file with FD {@code address} directly (for the checker and scanners). */
   public VmfsFile openFile(FileDescriptorAddr address) {
-    return new VmfsFile(volume, address, "<" + address + ">");
+    return file(address, "<" + address + ">");
   }
 
   /** Returns the target of the symbolic link at {@code path}. */
@@ -312,7 +366,7 @@ public final class Vmfs implements Closeable {
   }
 
   private String readLinkTarget(FileDescriptorAddr address, String path) throws IOException {
-    byte[] raw = new VmfsFile(volume, address, path).readAll(4096);
+    byte[] raw = file(address, path).readAll(4096);
     return new String(raw, StandardCharsets.UTF_8);
   }
 
@@ -320,7 +374,7 @@ public final class Vmfs implements Closeable {
 
   /** Creates an empty regular file; the parent must exist and the name must be free. */
   public VmfsFile createFile(String path) throws IOException {
-    return withWriteLock(() -> new VmfsFile(volume, create(path, FileType.REGULAR, MODE_FILE), path));
+    return withWriteLock(() -> file(create(path, FileType.REGULAR, MODE_FILE), path));
   }
 
   /** Gives a new file its content before any name shows it (see {@link #createFile(String, boolean, Content)}). */
@@ -349,7 +403,7 @@ public final class Vmfs implements Closeable {
       String building = replacing ? join(parentOf(path), ".vmfskit-new-" + Long.toHexString(System.nanoTime())) : path;
       FileDescriptorAddr address = create(building, FileType.REGULAR, MODE_FILE);
       try {
-        content.fill(new VmfsFile(volume, address, path));
+        content.fill(file(address, path));
       } catch (IOException | RuntimeException e) {
         try {
           delete(building);
@@ -361,7 +415,7 @@ public final class Vmfs implements Closeable {
       if (replacing) {
         replace(building, path);
       }
-      return new VmfsFile(volume, address, path);
+      return file(address, path);
     });
   }
 
@@ -397,37 +451,16 @@ public final class Vmfs implements Closeable {
     if (!DirEntry.isLegalName(r.name()) || r.name().equals("..")) {
       throw new FileSystemException(path, null, "illegal file name (1 to 127 bytes, no '/')");
     }
-    Directory parent = directory(r.parent(), path);
-    // Begun before allocating, so a read-only volume refuses before its bitmap changes in memory.
-    MetadataTransaction txn = volume.begin();
-    // Step 1: the FD, committed before anything names it.
-    FileDescriptorAddr address = volume.fdAddressOf(volume.allocate(ResourceKind.FILE_DESCRIPTOR));
-    long slot = volume.fdDeviceOffset(address);
-    long generation = nextGeneration(address);
-    long now = System.currentTimeMillis() / 1000;
-    FileDescriptor fd = FileDescriptor.fresh(address.raw(), slot - Geometry.deviceOffset(0), generation, type, mode, volume.geometry().blockSize(), now);
-    if (type == FileType.DIRECTORY) {
-      fd = fd.withNlink(2);
-    }
-    volume.writeFd(txn, fd);
-    txn.commit();
-    VmfsFile file = new VmfsFile(volume, address, path);
+    DirectoryView parent = directory(r.parent(), path);
+    // Steps 1 and 2: the FD and its own content ("." and ".." or the link target), named by nothing.
+    FileDescriptorAddr address = format.createNode(type, mode, r.parent(), content, path);
     try {
-      // Step 2: the new file's own content ("." and ".." or the link target).
-      if (type == FileType.DIRECTORY) {
-        ByteBuffer dots = ByteBuffer.allocate(2 * DirEntry.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        new DirEntry(FileType.DIRECTORY, address.raw(), generation, ".").encode(dots, 0);
-        new DirEntry(FileType.DIRECTORY, r.parent().raw(), volume.readFd(r.parent()).generation(), "..").encode(dots, DirEntry.SIZE);
-        file.write(0, dots);
-      } else if (content != null) {
-        file.write(0, ByteBuffer.wrap(content));
-      }
       // Step 3: the entry that names it, then the parent's link count.
-      parent.add(new DirEntry(type, address.raw(), generation, r.name()));
+      parent.add(new DirEntry(type, address.raw(), format.stat(address, r.name()).generation(), r.name()));
     } catch (IOException e) {
       // Nothing names the new FD yet: free it rather than leave an orphan (a full volume, say).
       try {
-        file.release();
+        format.content(address, path).release();
       } catch (IOException suppressed) {
         e.addSuppressed(suppressed);
       }
@@ -439,20 +472,8 @@ public final class Vmfs implements Closeable {
     return address;
   }
 
-  private long nextGeneration(FileDescriptorAddr address) throws IOException {
-    ByteBuffer slot = volume.readFdSlot(address);
-    if (LittleEndian.u32(slot, 0) == org.vmfskit.fs.format.LockBlock.MAGIC_FD) {
-      long old = LittleEndian.u32(slot, 0x204);
-      return old >= 0xFFFFFFFFL ? 1 : old + 1;
-    }
-    return 1;
-  }
-
   private void adjustLinks(FileDescriptorAddr address, int delta) throws IOException {
-    FileDescriptor fd = volume.readFd(address);
-    MetadataTransaction txn = volume.begin();
-    volume.writeFd(txn, fd.withNlink(Math.max(1, fd.nlink() + delta)));
-    txn.commit();
+    format.setLinkCount(address, Math.max(1, format.stat(address, "").nlink() + delta));
   }
 
   /** Deletes a file, link or empty directory. */
@@ -463,19 +484,18 @@ public final class Vmfs implements Closeable {
         throw new FileSystemException(path, null, "cannot remove the root or a dot entry");
       }
       FileDescriptorAddr address = addressOf(r.entry());
-      FileDescriptor fd = volume.readFd(address);
-      if (fd.type() == FileType.SYSTEM) {
+      FileStat stat = format.stat(address, r.name());
+      if (stat.type() == FileType.SYSTEM) {
         throw new FileSystemException(path, null, "refusing to remove a system file");
       }
-      if (fd.type() == FileType.DIRECTORY && directory(address, path).entries().size() > 2) {
+      if (stat.type() == FileType.DIRECTORY && directory(address, path).entries().size() > 2) {
         throw new DirectoryNotEmptyException(path);
       }
-      Directory parent = directory(r.parent(), path);
-      parent.remove(parent.find(r.name()).index());
-      if (fd.type() == FileType.DIRECTORY) {
+      directory(r.parent(), path).remove(r.name());
+      if (stat.type() == FileType.DIRECTORY) {
         adjustLinks(r.parent(), -1);
       }
-      new VmfsFile(volume, address, path).release();
+      format.content(address, path).release();
       return null;
     });
   }
@@ -516,18 +536,14 @@ public final class Vmfs implements Closeable {
         throw new FileSystemException(from, to, "cannot move a directory into itself");
       }
       DirEntry renamed = new DirEntry(source.entry().type(), source.entry().rawAddress(), source.entry().generation(), target.name());
-      Directory sourceDir = directory(source.parent(), from);
       if (source.parent().equals(target.parent())) {
-        sourceDir.replace(sourceDir.find(source.name()).index(), renamed);
+        directory(source.parent(), from).rename(source.name(), renamed);
         return null;
       }
       directory(target.parent(), to).add(renamed);
-      sourceDir = directory(source.parent(), from);
-      sourceDir.remove(sourceDir.find(source.name()).index());
+      directory(source.parent(), from).remove(source.name());
       if (source.entry().type() == FileType.DIRECTORY) {
-        Directory moved = directory(moving, to);
-        Directory.Slot dotdot = moved.find("..");
-        moved.replace(dotdot.index(), new DirEntry(FileType.DIRECTORY, target.parent().raw(), volume.readFd(target.parent()).generation(), ".."));
+        directory(moving, to).setParent(target.parent(), format.stat(target.parent(), "..").generation());
         adjustLinks(target.parent(), +1);
         adjustLinks(source.parent(), -1);
       }
@@ -562,7 +578,7 @@ public final class Vmfs implements Closeable {
    */
   public void releaseUnnamed(FileDescriptorAddr address) throws IOException {
     withWriteLock(() -> {
-      new VmfsFile(volume, address, "<" + address + ">").release();
+      format.content(address, "<" + address + ">").release();
       return null;
     });
   }
@@ -570,7 +586,7 @@ public final class Vmfs implements Closeable {
   /** Removes slot {@code slotIndex} of directory {@code directory}, keeping the directory compact. */
   public void removeEntryAt(FileDescriptorAddr directory, int slotIndex) throws IOException {
     withWriteLock(() -> {
-      directory(directory, "<" + directory + ">").remove(slotIndex);
+      vmfs5("remove a directory slot").directory(directory, "<" + directory + ">").remove(slotIndex);
       return null;
     });
   }
@@ -578,7 +594,7 @@ public final class Vmfs implements Closeable {
   /** Returns the raw entries of a directory with their slot indices (null entries: deleted slots). */
   public List<DirEntry> slots(FileDescriptorAddr directory) throws IOException {
     return withReadLock(() -> {
-      Directory dir = directory(directory, "<" + directory + ">");
+      Directory dir = vmfs5("list directory slots").directory(directory, "<" + directory + ">");
       List<DirEntry> out = new ArrayList<>();
       for (int i = 0; i < dir.slotCount(); i++) {
         out.add(dir.slot(i).entry());
@@ -589,18 +605,13 @@ public final class Vmfs implements Closeable {
 
   /** Returns whether the last slot of a directory is a stale copy left by an interrupted remove. */
   public boolean hasStaleTail(FileDescriptorAddr directory) throws IOException {
-    return withReadLock(() -> directory(directory, "<" + directory + ">").hasStaleTail());
+    return withReadLock(() -> vmfs5("check a directory's tail").directory(directory, "<" + directory + ">").hasStaleTail());
   }
 
   /** Points the ".." entry of directory {@code directory} at {@code parent}. */
   public void setParent(FileDescriptorAddr directory, FileDescriptorAddr parent) throws IOException {
     withWriteLock(() -> {
-      Directory dir = directory(directory, "<" + directory + ">");
-      Directory.Slot dotdot = dir.find("..");
-      if (dotdot == null) {
-        throw new FileSystemException("<" + directory + ">", null, "directory has no \"..\" entry");
-      }
-      dir.replace(dotdot.index(), new DirEntry(FileType.DIRECTORY, parent.raw(), volume.readFd(parent).generation(), ".."));
+      directory(directory, "<" + directory + ">").setParent(parent, format.stat(parent, "..").generation());
       return null;
     });
   }
@@ -609,10 +620,7 @@ public final class Vmfs implements Closeable {
   public void setLinkCount(FileDescriptorAddr address, long nlink) throws IOException {
     Preconditions.checkArgument(nlink > 0, "link count %s", nlink);
     withWriteLock(() -> {
-      FileDescriptor fd = volume.readFd(address);
-      MetadataTransaction txn = volume.begin();
-      volume.writeFd(txn, fd.withNlink(nlink));
-      txn.commit();
+      format.setLinkCount(address, nlink);
       return null;
     });
   }
@@ -625,16 +633,15 @@ public final class Vmfs implements Closeable {
     withWriteLock(() -> {
       Resolved r = existing(directoryPath, true);
       FileDescriptorAddr dir = addressOf(r.entry());
-      Directory directory = directory(dir, directoryPath);
-      if (directory.find(name) != null) {
+      DirectoryView directory = directory(dir, directoryPath);
+      if (directory.find(name).isPresent()) {
         throw new FileAlreadyExistsException(join(directoryPath, name));
       }
-      FileDescriptor fd = volume.readFd(address);
+      FileStat fd = format.stat(address, name);
       if (fd.type() == FileType.DIRECTORY) {
-        Directory moved = directory(address, name);
-        Directory.Slot dotdot = moved.find("..");
-        if (dotdot != null) {
-          moved.replace(dotdot.index(), new DirEntry(FileType.DIRECTORY, dir.raw(), volume.readFd(dir).generation(), ".."));
+        DirectoryView moved = directory(address, name);
+        if (moved.find("..").isPresent()) {
+          moved.setParent(dir, format.stat(dir, "..").generation());
         }
       }
       directory.add(new DirEntry(fd.type(), address.raw(), fd.generation(), name));
@@ -654,11 +661,11 @@ public final class Vmfs implements Closeable {
       if (current.equals(FileDescriptorAddr.ROOT)) {
         return false;
       }
-      Directory.Slot dotdot = directory(current, "..").find("..");
-      if (dotdot == null) {
+      java.util.Optional<DirEntry> dotdot = directory(current, "..").find("..");
+      if (dotdot.isEmpty()) {
         return false;
       }
-      current = addressOf(dotdot.entry());
+      current = addressOf(dotdot.get());
     }
     throw new FileSystemException(directory.toString(), null, "directory chain too deep or looping");
   }
@@ -670,50 +677,26 @@ public final class Vmfs implements Closeable {
 
   @Override
   public void close() throws IOException {
-    volume.close();
+    format.close();
   }
 
-  @FunctionalInterface
-  private interface IoSupplier<T> {
-    T get() throws IOException;
-  }
-
-  private <T> T withReadLock(IoSupplier<T> body) throws IOException {
-    Lock lock = volume.lock().readLock();
-    lock.lock();
-    try {
-      return body.get();
-    } finally {
-      lock.unlock();
+  /** Returns the VMFS5 format for an operation only VMFS5 has, or refuses on other versions. */
+  private Vmfs5Format vmfs5(String what) throws IOException {
+    if (format instanceof Vmfs5Format v5) {
+      return v5;
     }
+    throw new org.vmfskit.fs.format.UnsupportedFormatException("Vmfs", -1, "cannot " + what + " on a " + format.version().id() + " volume: slots are a VMFS5 notion");
+  }
+
+  private <T> T withReadLock(VolumeFormat.IoSupplier<T> body) throws IOException {
+    return format.read(body);
   }
 
   /**
    * Runs a namespace change (create, delete, rename, link ...) under the write lock as one atomic
-   * journaled change, so a crash leaves it either done or not begun. If the body fails part-way,
-   * what it wrote (including its own clean-up) is still committed, as it would be without a journal.
+   * change, so a crash leaves it either done or not begun.
    */
-  private <T> T withWriteLock(IoSupplier<T> body) throws IOException {
-    Lock lock = volume.lock().writeLock();
-    lock.lock();
-    try {
-      volume.beginChange();
-      T result;
-      try {
-        result = body.get();
-      } catch (IOException | RuntimeException | Error e) {
-        try {
-          volume.endChange();
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
-      }
-      volume.endChange();
-      return result;
-    } finally {
-      volume.afterCommit();
-      lock.unlock();
-    }
+  private <T> T withWriteLock(VolumeFormat.IoSupplier<T> body) throws IOException {
+    return format.change(body);
   }
 }

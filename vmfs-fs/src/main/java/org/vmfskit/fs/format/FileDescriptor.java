@@ -113,6 +113,11 @@ public record FileDescriptor(
         mode, zla, numTbzBlocks, numCowBlocks) + java.util.Arrays.hashCode(data);
   }
 
+  /** Returns the generation field of a raw FD slot (live or freed), without decoding the rest. */
+  public static long generationOf(ByteBuffer slot) {
+    return LittleEndian.u32(slot, OFF_GENERATION);
+  }
+
   /**
    * Returns a new, empty live FD: nlink 1, size 0, resident (ZLA 4305), as ESXi starts small files.
    *

@@ -146,7 +146,7 @@ final class VmfsFileChannel extends FileChannel {
   public void force(boolean metaData) throws IOException {
     ensureOpen();
     if (writable) {
-      fileSystem.vmfs().volume().flush();
+      fileSystem.vmfs().flush();
     }
   }
 

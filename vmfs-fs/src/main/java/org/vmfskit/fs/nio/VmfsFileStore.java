@@ -25,13 +25,13 @@ final class VmfsFileStore extends FileStore {
 
   @Override
   public String name() {
-    String label = vmfs.volume().fsDescriptor().label();
-    return label.isEmpty() ? vmfs.volume().fsDescriptor().fsUuid().toString() : label;
+    String label = vmfs.label();
+    return label.isEmpty() ? vmfs.fsUuid() : label;
   }
 
   @Override
   public String type() {
-    return "vmfs" + (vmfs.volume().fsDescriptor().majorVersion() == 14 ? "5" : "3");
+    return vmfs.version().id();
   }
 
   @Override
@@ -41,7 +41,7 @@ final class VmfsFileStore extends FileStore {
 
   @Override
   public long getTotalSpace() throws IOException {
-    VolumeInfo info = vmfs.volume().info();
+    VolumeInfo info = vmfs.info();
     return info.blocks() * info.blockSize();
   }
 
@@ -52,13 +52,13 @@ final class VmfsFileStore extends FileStore {
 
   @Override
   public long getUnallocatedSpace() throws IOException {
-    VolumeInfo info = vmfs.volume().info();
+    VolumeInfo info = vmfs.info();
     return info.freeBlocks() * info.blockSize();
   }
 
   @Override
   public long getBlockSize() {
-    return vmfs.volume().geometry().blockSize();
+    return vmfs.blockSize();
   }
 
   @Override

@@ -47,7 +47,7 @@ public final class VmfsFileSystem extends FileSystem {
 
   /** Returns the {@code vmfs:} URI of {@code volumePath}: the image's, or for a device its name's. */
   URI uriOf(String volumePath) {
-    return image != null ? VmfsUris.of(image, volumePath) : VmfsUris.ofDevice(vmfs.volume().device().name(), volumePath);
+    return image != null ? VmfsUris.of(image, volumePath) : VmfsUris.ofDevice(vmfs.device().name(), volumePath);
   }
 
   /** Returns the file layer, for callers that need what nio cannot express (extents, FDs). */
@@ -144,6 +144,6 @@ public final class VmfsFileSystem extends FileSystem {
 
   @Override
   public String toString() {
-    return "vmfs:" + (image != null ? image : "device " + vmfs.volume().device().name()) + (readOnly ? " (read-only)" : " (writable)");
+    return "vmfs:" + (image != null ? image : "device " + vmfs.device().name()) + (readOnly ? " (read-only)" : " (writable)");
   }
 }

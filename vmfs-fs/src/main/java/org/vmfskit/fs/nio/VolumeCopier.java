@@ -72,7 +72,7 @@ final class VolumeCopier {
     for (long at = 0; at < size; ) {
       long runEnd = Math.min(size, at + CHUNK);
       boolean hole = source.extents(at, runEnd - at).stream().allMatch(org.vmfskit.fs.file.Extent::isHole)
-          && source.descriptor().zla() != org.vmfskit.fs.format.AddressingMode.RESIDENT;
+          && source.stat().addressing() != org.vmfskit.fs.format.AddressingMode.RESIDENT;
       if (!hole) {
         buffer.clear().limit((int) (runEnd - at));
         source.readFully(at, buffer);

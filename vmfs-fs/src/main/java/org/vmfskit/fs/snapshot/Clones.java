@@ -71,8 +71,8 @@ final class Clones {
   }
 
   private String volumeName() {
-    String label = vm.vmfs().volume().fsDescriptor().label();
-    return label.isEmpty() || label.contains("/") ? vm.vmfs().volume().fsDescriptor().fsUuid().toString() : label;
+    String label = vm.vmfs().label();
+    return label.isEmpty() || label.contains("/") ? vm.vmfs().fsUuid() : label;
   }
 
   private VmDirectory makeDirectory(String newDirectory) throws IOException {

@@ -101,7 +101,7 @@ public final class VmfsDiskStore implements DiskStore {
 
   @Override
   public boolean isReadOnly() {
-    return vmfs.volume().isReadOnly();
+    return vmfs.isReadOnly();
   }
 
   private void ensureWritable() {
@@ -112,7 +112,7 @@ public final class VmfsDiskStore implements DiskStore {
 
   @Override
   public String toString() {
-    return "VmfsDiskStore[" + vmfs.volume().device().name() + "]";
+    return "VmfsDiskStore[" + vmfs.device().name() + "]";
   }
 
   /** A disk file that is a file of the volume. */

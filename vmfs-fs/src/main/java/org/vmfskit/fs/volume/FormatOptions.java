@@ -15,8 +15,11 @@ import org.vmfskit.fs.format.LvmHeader;
  * @param timeSeconds creation time, unix seconds
  * @param subBlockSize sub-block size: 8 KiB on VMFS5 (64 KiB on VMFS3-era volumes)
  * @param clustersPerGroup clusters per cluster group in every resource file (32 on known volumes)
+ * @param version the VMFS version to write: VMFS5, or VMFS6 (1 MiB blocks only; the sub-block
+ *     size and clusters per group of VMFS6 are its own, and these two values are then unused)
  */
-public record FormatOptions(long volumeBytes, long blockSize, String label, long seed, long timeSeconds, long subBlockSize, long clustersPerGroup) {
+public record FormatOptions(long volumeBytes, long blockSize, String label, long seed, long timeSeconds, long subBlockSize, long clustersPerGroup,
+    VmfsVersion version) {
 
   /** Smallest volume: one 256 MiB segment. */
   public static final long MIN_VOLUME_BYTES = LvmHeader.PE_SIZE;
@@ -33,6 +36,8 @@ public record FormatOptions(long volumeBytes, long blockSize, String label, long
     Preconditions.checkArgument(label.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= FsDescriptor.MAX_LABEL_BYTES, "label longer than 127 bytes");
     Preconditions.checkArgument(Long.bitCount(subBlockSize) == 1 && subBlockSize >= 8192 && subBlockSize <= 65536, "sub-block size %s is not 8, 16, 32 or 64 KiB", subBlockSize);
     Preconditions.checkArgument(clustersPerGroup >= 1 && clustersPerGroup <= 128, "clusters per group %s outside 1..128", clustersPerGroup);
+    Preconditions.checkArgument(version == VmfsVersion.VMFS5 || version == VmfsVersion.VMFS6, "vmfskit writes VMFS5 and VMFS6, not %s", version);
+    Preconditions.checkArgument(version != VmfsVersion.VMFS6 || blockSize == 1 << 20, "VMFS6 volumes have 1 MiB file blocks, not %s", blockSize);
   }
 
   /** Returns a builder with 1 MiB blocks, an empty label and the current time. */
@@ -42,7 +47,7 @@ public record FormatOptions(long volumeBytes, long blockSize, String label, long
 
   /** Returns the image length needed: the LVM area plus the volume. */
   public long imageBytes() {
-    return LvmHeader.DATA_OFFSET + volumeBytes;
+    return version == VmfsVersion.VMFS6 ? 0x1100000L + volumeBytes : LvmHeader.DATA_OFFSET + volumeBytes;
   }
 
   /** A builder whose setters reject bad values at once. */
@@ -54,6 +59,7 @@ public record FormatOptions(long volumeBytes, long blockSize, String label, long
     private long timeSeconds = System.currentTimeMillis() / 1000;
     private long subBlockSize = 8 * 1024;
     private long clustersPerGroup = 32;
+    private VmfsVersion version = VmfsVersion.VMFS5;
 
     private Builder(long volumeBytes) {
       this.volumeBytes = volumeBytes;
@@ -100,9 +106,15 @@ public record FormatOptions(long volumeBytes, long blockSize, String label, long
       return this;
     }
 
+    /** Sets the VMFS version to write (VMFS5 unless set). */
+    public Builder version(VmfsVersion value) {
+      this.version = Preconditions.checkNotNull(value);
+      return this;
+    }
+
     /** Returns the options. */
     public FormatOptions build() {
-      return new FormatOptions(volumeBytes, blockSize, label, seed, timeSeconds, subBlockSize, clustersPerGroup);
+      return new FormatOptions(volumeBytes, blockSize, label, seed, timeSeconds, subBlockSize, clustersPerGroup, version);
     }
   }
 }
